@@ -1,0 +1,287 @@
+"""Reading and writing authority records.  All SQL for authorities lives here."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import and_, exists, func, select, tuple_
+from sqlmodel import Session
+
+from app.authorities.documents import canonical_content, content_of, render
+from app.authorities.models import Authority, Contact, Designation, Email, Phone
+from app.authorities.schemas import AuthorityIn
+from app.changes.models import Change, Revision
+from app.core.problems import FieldError, Problem
+
+
+class Outcome(str, Enum):
+    created = "created"
+    updated = "updated"
+    unchanged = "unchanged"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change, as recorded in history."""
+
+    name: str
+    role: str
+
+
+SYSTEM_SEED = Actor(name="seed", role="system")
+
+
+@dataclass
+class SaveResult:
+    outcome: Outcome
+    authority: Authority
+
+
+def _phone_rows(phones: list[dict[str, Any]], authority_id: uuid.UUID) -> list[Phone]:
+    return [
+        Phone(authority_id=authority_id, position=i, number=p["number"], kind=p["kind"],
+              label=p["label"], restricted=p["restricted"])
+        for i, p in enumerate(phones)
+    ]
+
+
+def _email_rows(emails: list[dict[str, Any]], authority_id: uuid.UUID) -> list[Email]:
+    return [
+        Email(authority_id=authority_id, position=i, address=e["address"], label=e["label"],
+              restricted=e["restricted"])
+        for i, e in enumerate(emails)
+    ]
+
+
+def _fill(authority: Authority, content: dict[str, Any]) -> None:
+    """Make the rows of ``authority`` hold exactly ``content`` (children are replaced)."""
+    aid = authority.id
+    authority.ref = content["ref"]
+    authority.country = content["country"]
+    authority.kind = content["kind"]
+    authority.name = content["name"]
+    authority.acronym = content["acronym"]
+    authority.parent = content["parent"]
+    authority.address = content["address"]
+    authority.website = content["website"]
+    authority.time_zone = content["time_zone"]
+    authority.office_hours = content["office_hours"]
+    authority.notes = content["notes"]
+    authority.verified_on = (
+        date.fromisoformat(content["verified_on"]) if content["verified_on"] else None
+    )
+    authority.status = content["status"]
+    authority.phones = _phone_rows(content["phones"], aid)
+    authority.emails = _email_rows(content["emails"], aid)
+    authority.designations = [
+        Designation(
+            authority_id=aid, position=i, type=d["type"], instrument=d["instrument"],
+            article=d["article"], territory=d["territory"], scope=d["scope"],
+            since=date.fromisoformat(d["since"]) if d["since"] else None,
+            until=date.fromisoformat(d["until"]) if d["until"] else None,
+            notification=d["notification"], languages=d["languages"],
+            channels=d["channels"], means=d["means"], urgent=d["urgent"],
+            requirements=d["requirements"],
+        )
+        for i, d in enumerate(content["designations"])
+    ]
+    authority.contacts = [
+        Contact(
+            authority_id=aid, position=i, name=c["name"], title=c["title"],
+            languages=c["languages"], phones=_phone_rows(c["phones"], aid),
+            emails=_email_rows(c["emails"], aid),
+        )
+        for i, c in enumerate(content["contacts"])
+    ]
+
+
+def find_existing(session: Session, record: AuthorityIn, lock: bool = False) -> Authority | None:
+    """Match by ``id``, else by ``country`` + ``ref`` (the import rule)."""
+    stmt = select(Authority)
+    if record.id is not None:
+        stmt = stmt.where(Authority.id == record.id)  # type: ignore[arg-type]
+    elif record.ref is not None:
+        stmt = stmt.where(Authority.country == record.country, Authority.ref == record.ref)  # type: ignore[arg-type]
+    else:
+        return None
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).one_or_none()
+
+
+def ref_owner(session: Session, country: str, ref: str | None) -> uuid.UUID | None:
+    if ref is None:
+        return None
+    return session.scalars(
+        select(Authority.id).where(Authority.country == country, Authority.ref == ref)  # type: ignore[arg-type]
+    ).one_or_none()
+
+
+def save_record(
+    session: Session,
+    record: AuthorityIn,
+    actor: Actor,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> SaveResult:
+    """Create or update one validated record, with its revision and change row.
+
+    A record whose content equals what is stored is left alone: no new version, no
+    change row.  The caller owns the transaction.
+    """
+    content = canonical_content(record)
+    existing = find_existing(session, record, lock=True)
+    if existing is not None and expected_version is not None \
+            and existing.version != expected_version:
+        raise Problem(status=412, detail=f"the record is at version {existing.version}, "
+                                         f"not {expected_version}")
+    if existing is None:
+        owner = ref_owner(session, record.country, record.ref)
+        if owner is not None:
+            raise Problem(status=409, detail=f"ref {record.ref!r} of {record.country} already "
+                                             f"belongs to authority {owner}",
+                          errors=[FieldError(("ref",), "already used in this country",
+                                             "conflict")])
+        authority = Authority(id=record.id or uuid.uuid4(), version=1, kind=content["kind"],
+                              country=content["country"], name=content["name"],
+                              status=content["status"])
+        _fill(authority, content)
+        session.add(authority)
+        outcome = Outcome.created
+    else:
+        if content_of(render(existing)) == content:
+            return SaveResult(Outcome.unchanged, existing)
+        if existing.ref != record.ref or existing.country != record.country:
+            owner = ref_owner(session, record.country, record.ref)
+            if owner is not None and owner != existing.id:
+                raise Problem(status=409, detail=f"ref {record.ref!r} of {record.country} "
+                                                 f"already belongs to authority {owner}",
+                              errors=[FieldError(("ref",), "already used in this country",
+                                                 "conflict")])
+        authority = existing
+        _fill(authority, content)
+        authority.version = existing.version + 1
+        outcome = Outcome.updated
+    authority.updated_at = session.scalar(select(func.now()))  # type: ignore[assignment]
+    session.flush()
+    document = render(authority)
+    session.add(Revision(authority_id=authority.id, version=authority.version,
+                         document=document, actor=actor.name, actor_role=actor.role,
+                         reason=reason))
+    session.add(Change(authority_id=authority.id, version=authority.version,
+                       op="withdraw" if authority.status == "withdrawn" else "upsert",
+                       country=authority.country))
+    session.flush()
+    return SaveResult(outcome, authority)
+
+
+def get_authority(session: Session, authority_id: uuid.UUID) -> Authority | None:
+    return session.get(Authority, authority_id)
+
+
+@dataclass
+class AuthorityFilters:
+    countries: list[str] = field(default_factory=list)
+    type: str | None = None
+    instrument: str | None = None
+    article: str | None = None
+    language: str | None = None
+    channel: str | None = None
+    kind: str | None = None
+    status: str | None = "active"
+    updated_since: datetime | None = None
+
+
+def encode_cursor(country: str, authority_id: uuid.UUID) -> str:
+    raw = json.dumps([country, str(authority_id)], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        country, authority_id = json.loads(raw)
+        return str(country), uuid.UUID(authority_id)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise Problem(status=422, detail="the cursor is not one this API handed out",
+                      errors=[FieldError(("query", "cursor"), "invalid cursor",
+                                         "cursor")]) from None
+
+
+def list_authorities(
+    session: Session, filters: AuthorityFilters, limit: int, cursor: str | None
+) -> tuple[Sequence[Authority], str | None]:
+    """One page in (country, id) order.
+
+    Keyset paging on a unique key: rows inserted while a client pages can never make it
+    skip or repeat another row.
+    """
+    stmt = select(Authority)
+    if filters.countries:
+        stmt = stmt.where(Authority.country.in_(filters.countries))  # type: ignore[attr-defined]
+    if filters.kind:
+        stmt = stmt.where(Authority.kind == filters.kind)  # type: ignore[arg-type]
+    if filters.status:
+        stmt = stmt.where(Authority.status == filters.status)  # type: ignore[arg-type]
+    if filters.updated_since:
+        stmt = stmt.where(Authority.updated_at >= filters.updated_since)  # type: ignore[arg-type]
+    conditions = []
+    if filters.type:
+        conditions.append(Designation.type == filters.type)
+    if filters.instrument:
+        conditions.append(Designation.instrument == filters.instrument)
+    if filters.article:
+        conditions.append(Designation.article == filters.article)
+    if filters.language:
+        conditions.append(Designation.languages.contains([filters.language]))  # type: ignore[attr-defined]
+    if filters.channel:
+        conditions.append(Designation.channels.contains([filters.channel]))  # type: ignore[attr-defined]
+    if conditions:
+        stmt = stmt.where(
+            exists().where(Designation.authority_id == Authority.id, and_(*conditions))  # type: ignore[arg-type]
+        )
+    if cursor:
+        after_country, after_id = decode_cursor(cursor)
+        stmt = stmt.where(tuple_(Authority.country, Authority.id) > (after_country, after_id))  # type: ignore[arg-type]
+    stmt = stmt.order_by(Authority.country, Authority.id).limit(limit + 1)  # type: ignore[arg-type]
+    rows = list(session.scalars(stmt).all())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1].country, rows[-1].id)
+    return rows, next_cursor
+
+
+def country_summary(session: Session, alpha3: str) -> list[dict[str, Any]]:
+    """Active authorities of a country with the types they are designated for."""
+    rows = session.execute(
+        select(Authority.id, Authority.name, Authority.acronym, Authority.kind,
+               func.array_agg(func.distinct(Designation.type)))
+        .join(Designation, Designation.authority_id == Authority.id)  # type: ignore[arg-type]
+        .where(Authority.country == alpha3, Authority.status == "active")  # type: ignore[arg-type]
+        .group_by(Authority.id)
+        .order_by(Authority.id)
+    ).all()
+    return [
+        {"id": str(r[0]), "name": r[1], "acronym": r[2], "kind": r[3], "types": sorted(r[4])}
+        for r in rows
+    ]
+
+
+def all_authorities(session: Session, batch: int = 500) -> Any:
+    """Every record in (country, id) order, fetched in batches (for export)."""
+    cursor: str | None = None
+    while True:
+        rows, cursor = list_authorities(session, AuthorityFilters(status=None), batch, cursor)
+        yield from rows
+        session.expunge_all()
+        if cursor is None:
+            return

@@ -1,0 +1,270 @@
+"""Import (NDJSON or JSON array, all-or-nothing) and export (NDJSON or CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from app.authorities.documents import View, render, view_of
+from app.authorities.schemas import AuthorityIn, RecordInvalid, validate_record
+from app.authorities.service import Actor, Outcome, all_authorities, save_record
+from app.core.i18n import pick
+from app.core.problems import FieldError, Problem
+from app.reference.data import ReferenceData
+
+
+@dataclass
+class SourceRecord:
+    line: int
+    data: Any = None
+    syntax_error: str | None = None
+
+
+@dataclass
+class RecordError:
+    line: int
+    errors: list[FieldError]
+    id: str | None = None
+    ref: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "id": self.id, "ref": self.ref,
+                "errors": [e.as_dict() for e in self.errors]}
+
+
+@dataclass
+class ImportReport:
+    records: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    errors: list[RecordError] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def written(self) -> bool:
+        return self.ok and not self.dry_run
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "records": self.records,
+            "created": self.counts[Outcome.created.value],
+            "updated": self.counts[Outcome.updated.value],
+            "unchanged": self.counts[Outcome.unchanged.value],
+            "invalid": len(self.errors),
+            "dry_run": self.dry_run,
+            "written": self.written,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+def parse_records(text: str) -> Iterator[SourceRecord]:
+    """Records from NDJSON (one per line) or a JSON array, with their line numbers."""
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("["):
+        yield from _parse_array(text)
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield SourceRecord(number, json.loads(line))
+        except json.JSONDecodeError as exc:
+            yield SourceRecord(number, syntax_error=f"not valid JSON: {exc.msg} "
+                                                    f"(column {exc.colno})")
+
+
+def _parse_array(text: str) -> Iterator[SourceRecord]:
+    decoder = json.JSONDecoder()
+    length = len(text)
+    counted_to, newlines = 0, 0
+
+    def line_at(p: int) -> int:
+        nonlocal counted_to, newlines
+        newlines += text.count("\n", counted_to, p)
+        counted_to = p
+        return newlines + 1
+
+    def skip_space(p: int) -> int:
+        while p < length and text[p] in " \t\r\n":
+            p += 1
+        return p
+
+    pos = skip_space(text.index("[") + 1)
+    if pos < length and text[pos] == "]":
+        return
+    while pos < length:
+        try:
+            obj, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            yield SourceRecord(exc.lineno, syntax_error=f"not valid JSON: {exc.msg}")
+            return
+        yield SourceRecord(line_at(pos), obj)
+        pos = skip_space(end)
+        if pos < length and text[pos] == ",":
+            pos = skip_space(pos + 1)
+            continue
+        if pos < length and text[pos] == "]":
+            return
+        yield SourceRecord(line_at(pos), syntax_error="expected ',' or ']' after a record")
+        return
+    yield SourceRecord(line_at(length), syntax_error="the JSON array is not closed")
+
+
+def _identity(data: Any) -> tuple[str | None, str | None]:
+    if isinstance(data, dict):
+        rid, ref = data.get("id"), data.get("ref")
+        return (str(rid) if rid is not None else None, str(ref) if ref is not None else None)
+    return None, None
+
+
+def validate_all(
+    sources: Iterable[SourceRecord],
+    reference: ReferenceData,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[tuple[int, AuthorityIn]], list[RecordError]]:
+    """Validate every record; return the valid ones and an error for each bad one."""
+    valid: list[tuple[int, AuthorityIn]] = []
+    errors: list[RecordError] = []
+    seen_ids: dict[str, int] = {}
+    seen_refs: dict[tuple[str, str], int] = {}
+    for source in sources:
+        rid, ref = _identity(source.data)
+        if source.syntax_error is not None:
+            errors.append(RecordError(source.line, [FieldError((), source.syntax_error,
+                                                               "json")]))
+        else:
+            try:
+                record = validate_record(source.data, reference)
+            except RecordInvalid as exc:
+                errors.append(RecordError(source.line, exc.errors, rid, ref))
+            else:
+                duplicate = _duplicate(record, source.line, seen_ids, seen_refs)
+                if duplicate:
+                    errors.append(RecordError(source.line, [duplicate], rid, ref))
+                else:
+                    valid.append((source.line, record))
+        if progress:
+            progress(1)
+    return valid, errors
+
+
+def _duplicate(record: AuthorityIn, line: int, seen_ids: dict[str, int],
+               seen_refs: dict[tuple[str, str], int]) -> FieldError | None:
+    if record.id is not None:
+        key = str(record.id)
+        if key in seen_ids:
+            return FieldError(("id",), f"the same id already appears on line {seen_ids[key]}",
+                              "duplicate")
+        seen_ids[key] = line
+    if record.ref is not None:
+        ref_key = (record.country, record.ref)
+        if ref_key in seen_refs:
+            return FieldError(("ref",), f"the same country and ref already appear on line "
+                                        f"{seen_refs[ref_key]}", "duplicate")
+        seen_refs[ref_key] = line
+    return None
+
+
+def import_records(
+    session: Session,
+    sources: Iterable[SourceRecord],
+    reference: ReferenceData,
+    actor: Actor,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+    reason: str | None = None,
+) -> ImportReport:
+    """Validate everything, then write everything in the caller's transaction, or nothing.
+
+    The caller commits when ``report.written`` and rolls back otherwise.
+    """
+    valid, errors = validate_all(sources, reference, progress)
+    report = ImportReport(records=len(valid) + len(errors), errors=errors, dry_run=dry_run)
+    if errors:
+        return report
+    for line, record in valid:
+        try:
+            with session.begin_nested():
+                result = save_record(session, record, actor, reason=reason)
+        except Problem as exc:
+            rid, ref = _identity(record.model_dump(mode="json"))
+            report.errors.append(RecordError(line, exc.errors or [FieldError((), exc.detail or
+                                                                             "conflict")],
+                                             rid, ref))
+            continue
+        report.counts[result.outcome.value] += 1
+    return report
+
+
+def export_documents(session: Session, view: View) -> Iterator[dict[str, Any]]:
+    for authority in all_authorities(session):
+        yield view_of(render(authority), view)
+
+
+def to_ndjson(documents: Iterable[dict[str, Any]]) -> Iterator[str]:
+    for document in documents:
+        yield json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+CSV_COLUMNS = [
+    "id", "ref", "country", "kind", "name", "name_local", "acronym", "status", "version",
+    "updated_at", "type", "instrument", "article", "territory", "since", "until",
+    "languages", "channels", "means", "urgent_channels", "urgent_means",
+    "legal_basis_convention", "dual_criminality", "phones", "emails", "website", "time_zone",
+    "verified_on",
+]
+
+
+def _csv_rows(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    _, name = pick(document["name"], ["en"])
+    local = next((v for k, v in document["name"].items() if not k.startswith("en")), "")
+    base = {
+        "id": document["id"], "ref": document["ref"] or "", "country": document["country"],
+        "kind": document["kind"], "name": name, "name_local": local,
+        "acronym": document["acronym"] or "", "status": document["status"],
+        "version": document["version"], "updated_at": document["updated_at"],
+        "phones": " | ".join(p["number"] for p in document["phones"]),
+        "emails": " | ".join(e["address"] for e in document["emails"]),
+        "website": document["website"] or "", "time_zone": document["time_zone"] or "",
+        "verified_on": document["verified_on"] or "",
+    }
+    if not document["designations"]:
+        yield base
+        return
+    for d in document["designations"]:
+        urgent = d["urgent"] or {}
+        req = d["requirements"] or {}
+        yield {
+            **base, "type": d["type"], "instrument": d["instrument"], "article": d["article"],
+            "territory": " ".join(d["territory"]), "since": d["since"] or "",
+            "until": d["until"] or "", "languages": " ".join(d["languages"]),
+            "channels": " ".join(d["channels"]), "means": " ".join(d["means"]),
+            "urgent_channels": " ".join(urgent.get("channels", [])),
+            "urgent_means": " ".join(urgent.get("means", [])),
+            "legal_basis_convention": "" if req.get("legal_basis_convention") is None
+            else str(req["legal_basis_convention"]).lower(),
+            "dual_criminality": req.get("dual_criminality") or "",
+        }
+
+
+def to_csv(documents: Iterable[dict[str, Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, restval="", lineterminator="\r\n")
+    writer.writeheader()
+    for document in documents:
+        for row in _csv_rows(document):
+            writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()

@@ -1,0 +1,226 @@
+"""The ``cna`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from app.core.settings import get_settings
+from app.db import engine as db_engine
+from app.db.migrate import upgrade_head
+from app.db.runtime import database_url
+
+app = typer.Typer(
+    name="cna",
+    help="CNA Directory: the directory of competent national authorities.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+DEMO_FILE = Path(__file__).resolve().parents[2] / "seed_data" / "demo" / "authorities.ndjson"
+
+
+class ExportFormat(str, Enum):
+    ndjson = "ndjson"
+    csv = "csv"
+
+
+class ExportView(str, Enum):
+    full = "full"
+    public = "public"
+
+
+@contextmanager
+def _database() -> Iterator[str]:
+    with database_url(get_settings()) as url:
+        db_engine.configure_engine(url)
+        try:
+            yield url
+        finally:
+            db_engine.dispose_engine()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(),
+        MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=False,
+        disable=not err.is_terminal,
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    migrate: Annotated[bool, typer.Option(help="Upgrade the schema before serving")] = False,
+    seed: Annotated[bool, typer.Option(help="Load reference data, and demo data into an "
+                                            "empty directory, before serving")] = False,
+) -> None:
+    """Serve the API (docs at /docs). Starts an embedded PostgreSQL if DATABASE_URL is unset."""
+    import uvicorn
+
+    from app.main import create_app
+
+    with _database() as url:
+        if migrate:
+            upgrade_head(url)
+        if seed:
+            _seed(demo=True)
+        api = create_app()
+        err.print(f"[green]Serving on http://{host}:{port} (docs at /docs)[/green]")
+        uvicorn.run(api, host=host, port=port, log_config=None, proxy_headers=True)
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database schema to the newest migration (alembic upgrade head)."""
+    with _database() as url:
+        upgrade_head(url)
+    err.print("[green]Schema is at head.[/green]")
+
+
+def _seed(demo: bool) -> None:
+    from app.authorities.models import Authority
+    from app.authorities.service import SYSTEM_SEED
+    from app.authorities.transfer import import_records, parse_records
+    from app.reference.service import invalidate_reference_cache, load_reference, seed_reference
+
+    with Session(db_engine.get_engine()) as session, session.begin():
+        counts = seed_reference(session)
+    invalidate_reference_cache()
+    err.print("Reference data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    if not demo:
+        return
+    with Session(db_engine.get_engine()) as session, session.begin():
+        existing = session.scalar(select(func.count()).select_from(Authority)) or 0
+        if existing:
+            err.print(f"Demo data skipped: the directory already holds {existing} record(s).")
+            return
+        report = import_records(session, parse_records(DEMO_FILE.read_text("utf-8")),
+                                load_reference(session), SYSTEM_SEED,
+                                reason="demo data (fictional)")
+        if not report.ok:
+            session.rollback()
+            _print_errors(report.as_dict()["errors"])
+            raise typer.Exit(1)
+    err.print(f"Demo data: {report.counts['created']} fictional record(s) loaded.")
+
+
+@app.command()
+def seed(
+    demo: Annotated[bool, typer.Option(help="Also load the fictional demo records when the "
+                                            "directory is empty")] = True,
+) -> None:
+    """Load reference data (countries, languages, instruments, types) and demo records."""
+    with _database():
+        _seed(demo)
+
+
+def _print_errors(errors: list[dict[str, object]], limit: int = 200) -> None:
+    table = Table(title=f"{len(errors)} invalid record(s)", show_lines=False)
+    table.add_column("line", justify="right")
+    table.add_column("record")
+    table.add_column("field")
+    table.add_column("problem")
+    shown = 0
+    for record in errors:
+        label = str(record.get("ref") or record.get("id") or "")
+        for field_error in record["errors"]:  # type: ignore[attr-defined]
+            if shown < limit:
+                table.add_row(str(record["line"]), label, field_error["pointer"] or "/",
+                              field_error["detail"])
+            shown += 1
+    err.print(table)
+    if shown > limit:
+        err.print(f"… and {shown - limit} more field error(s)")
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(help="NDJSON or JSON array file; '-' reads stdin",
+                                         allow_dash=True)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report; write "
+                                                            "nothing")] = False,
+    reason: Annotated[str | None, typer.Option(help="Reason recorded in history")] = None,
+    json_report: Annotated[bool, typer.Option("--json", help="Print the report as JSON on "
+                                                             "stdout")] = False,
+) -> None:
+    """Import records, all or nothing: any bad record means nothing is written (exit 1)."""
+    from app.authorities.service import Actor
+    from app.authorities.transfer import import_records, parse_records
+    from app.reference.service import load_reference
+
+    text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+    sources = list(parse_records(text))
+    with _database(), Session(db_engine.get_engine()) as session:
+        with _progress() as progress:
+            task = progress.add_task("Validating and importing", total=len(sources))
+            session.begin()
+            report = import_records(
+                session, sources, load_reference(session),
+                Actor(name=f"cli:import:{file.name}", role="secretariat"),
+                dry_run=dry_run, progress=lambda n: progress.advance(task, n), reason=reason,
+            )
+        if report.written:
+            session.commit()
+        else:
+            session.rollback()
+    summary = report.as_dict()
+    if json_report:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    if not report.ok:
+        _print_errors(summary["errors"])
+        err.print("[red]Nothing was written.[/red]")
+        raise typer.Exit(1)
+    verb = "Would import" if dry_run else "Imported"
+    err.print(f"[green]{verb} {summary['records']} record(s): {summary['created']} created, "
+              f"{summary['updated']} updated, {summary['unchanged']} unchanged.[/green]")
+
+
+@app.command()
+def export(
+    format: Annotated[ExportFormat, typer.Option("--format", "-f")] = ExportFormat.ndjson,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write; "
+                                                "stdout by default")] = None,
+    view: Annotated[ExportView, typer.Option(help="full (with contacts and restricted "
+                                                  "entries) or public")] = ExportView.full,
+) -> None:
+    """Export every record (withdrawn ones included) as NDJSON, or CSV (one row per designation)."""
+    from app.authorities.documents import View
+    from app.authorities.models import Authority
+    from app.authorities.transfer import export_documents, to_csv, to_ndjson
+
+    with _database(), Session(db_engine.get_engine()) as session:
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        total = session.scalar(select(func.count()).select_from(Authority)) or 0
+        documents = export_documents(session, View(view.value))
+        chunks = to_ndjson(documents) if format is ExportFormat.ndjson else to_csv(documents)
+        sink = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            with _progress() as progress:
+                task = progress.add_task("Exporting", total=total)
+                for chunk in chunks:
+                    sink.write(chunk)
+                    progress.advance(task, 1)
+        finally:
+            if output:
+                sink.close()
+    if output:
+        err.print(f"[green]Exported {total} record(s) to {output}.[/green]")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,37 @@
+"""All configuration, read once from the environment (and an optional .env file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL"),
+        description="PostgreSQL URL. Unset: an embedded PostgreSQL is started in CNA_DATA_DIR.",
+    )
+    data_dir: Path = Field(default=Path(".cna"), validation_alias=AliasChoices("CNA_DATA_DIR"))
+    public_read: bool = Field(default=True, validation_alias=AliasChoices("CNA_PUBLIC_READ"))
+    meili_url: str | None = Field(default=None, validation_alias=AliasChoices("MEILI_URL"))
+    log_level: str = Field(default="info", validation_alias=AliasChoices("CNA_LOG_LEVEL"))
+    max_page_size: int = 200
+    default_page_size: int = 50
+    import_max_bytes: int = Field(
+        default=64 * 1024 * 1024, validation_alias=AliasChoices("CNA_IMPORT_MAX_BYTES")
+    )
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,55 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import ExitStack, asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.authorities.router import router as authorities_router
+from app.core.errors import install_error_handlers
+from app.core.logging import configure_logging
+from app.core.settings import get_settings
+from app.db import engine as db_engine
+from app.db.runtime import database_url
+from app.health.router import router as health_router
+from app.reference.router import router as reference_router
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    with ExitStack() as stack:
+        if not db_engine.is_configured():
+            # Starts the embedded PostgreSQL when DATABASE_URL is unset; stops it on exit.
+            url = stack.enter_context(database_url(settings))
+            db_engine.configure_engine(url)
+            stack.callback(db_engine.dispose_engine)
+        yield
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="CNA Directory",
+        version="1.0.0",
+        summary="Competent national authorities designated under the UN crime conventions",
+        description=(
+            "Who receives an extradition, mutual legal assistance or transfer request in "
+            "each State, in which languages, through which channels, and on what terms. "
+            "Records follow the interchange format v1. Errors are RFC 9457 problem+json."
+        ),
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(reference_router)
+    app.include_router(authorities_router)
+    return app
+
+
+app = create_app()

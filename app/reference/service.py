@@ -1,0 +1,106 @@
+"""Loading reference data into the database and reading it back."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import Session
+
+from app.reference.data import CountryRef, ReferenceData, read_json
+from app.reference.models import Article, Country, DesignationType, Instrument, Language
+
+
+def _upsert(session: Session, model: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:
+    if not rows:
+        return
+    stmt = insert(model).values(rows)
+    updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates))
+
+
+def seed_reference(session: Session) -> dict[str, int]:
+    """Upsert every reference table from seed_data/reference (idempotent)."""
+    countries = [
+        {k: c[k] for k in ("alpha3", "alpha2", "numeric", "region", "subregion", "names",
+                           "official_languages", "time_zones")}
+        for c in read_json("countries.json")
+    ]
+    languages = [{"code": x["code"], "names": x["names"]} for x in read_json("languages.json")]
+    types = [
+        {"code": t["code"], "core": t["core"], "names": t["names"], "synonyms": t["synonyms"]}
+        for t in read_json("designation_types.json")
+    ]
+    instruments_raw = read_json("instruments.json")
+    instruments = [
+        {"code": i["code"], "names": i["names"], "short_names": i["short_names"],
+         "adopted": date.fromisoformat(i["adopted"]) if i.get("adopted") else None}
+        for i in instruments_raw
+    ]
+    articles = [
+        {"instrument_code": i["code"], "article": a["article"], "type_code": a["type"],
+         "title": a.get("title") or {}}
+        for i in instruments_raw for a in i["articles"]
+    ]
+    _upsert(session, Country, countries, ["alpha3"])
+    _upsert(session, Language, languages, ["code"])
+    _upsert(session, DesignationType, types, ["code"])
+    _upsert(session, Instrument, instruments, ["code"])
+    _upsert(session, Article, articles, ["instrument_code", "article"])
+    return {"countries": len(countries), "languages": len(languages), "types": len(types),
+            "instruments": len(instruments), "articles": len(articles)}
+
+
+def load_reference(session: Session) -> ReferenceData:
+    ref = ReferenceData()
+    for c in session.scalars(select(Country)):
+        ref.countries[c.alpha3] = CountryRef(c.alpha3, c.alpha2, tuple(c.time_zones))
+    ref.types = set(session.scalars(select(DesignationType.code)))
+    ref.instruments = set(session.scalars(select(Instrument.code)))
+    for a in session.scalars(select(Article)):
+        ref.articles[(a.instrument_code, a.article)] = a.type_code
+    return ref
+
+
+def list_countries(session: Session) -> list[Country]:
+    return list(session.scalars(select(Country).order_by(Country.alpha3)))  # type: ignore[arg-type]
+
+
+def get_country(session: Session, code: str) -> Country | None:
+    code = code.strip().upper()
+    if len(code) == 3:
+        return session.get(Country, code)
+    if len(code) == 2:
+        return session.scalars(select(Country).where(Country.alpha2 == code)).one_or_none()  # type: ignore[arg-type]
+    return None
+
+
+def list_instruments(session: Session) -> list[tuple[Instrument, list[Article]]]:
+    instruments = session.scalars(select(Instrument).order_by(Instrument.adopted, Instrument.code)).all()  # type: ignore[arg-type]
+    articles = session.scalars(select(Article).order_by(Article.id)).all()  # type: ignore[arg-type]
+    return [(i, [a for a in articles if a.instrument_code == i.code]) for i in instruments]
+
+
+def list_types(session: Session) -> list[DesignationType]:
+    return list(session.scalars(select(DesignationType).order_by(DesignationType.code)))  # type: ignore[arg-type]
+
+
+_REFERENCE_TTL_SECONDS = 60.0
+_reference_cache: tuple[float, ReferenceData] | None = None
+
+
+def load_reference_cached(session: Session) -> ReferenceData:
+    """Reference data, re-read at most once a minute (it changes only when seeded)."""
+    global _reference_cache
+    now = time.monotonic()
+    if _reference_cache is None or now - _reference_cache[0] > _REFERENCE_TTL_SECONDS:
+        _reference_cache = (now, load_reference(session))
+    return _reference_cache[1]
+
+
+def invalidate_reference_cache() -> None:
+    global _reference_cache
+    _reference_cache = None
