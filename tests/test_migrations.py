@@ -1,0 +1,90 @@
+"""The schema changes only through Alembic: migrations and models must agree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from app.db.engine import make_engine
+from app.db.metadata import metadata
+from app.db.migrate import alembic_config, upgrade_head
+from tests.conftest import _admin_conninfo, _with_database
+
+EXPECTED_TABLES = {
+    "countries", "languages", "instruments", "articles", "designation_types", "authorities",
+    "designations", "phones", "emails", "contacts", "revisions", "changes",
+}
+
+
+def _empty_database(server_url: str, name: str) -> str:
+    with psycopg.connect(_admin_conninfo(server_url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    return _with_database(server_url, name)
+
+
+def _drop(server_url: str, name: str) -> None:
+    with psycopg.connect(_admin_conninfo(server_url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+def test_upgrade_head_on_empty_database_creates_every_table(server_url: str,
+                                                            worker_id: str) -> None:
+    name = f"cna_migrate_{worker_id}"
+    url = _empty_database(server_url, name)
+    try:
+        upgrade_head(url)
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            tables = set(sa.inspect(conn).get_table_names())
+            current = conn.execute(sa.text("select version_num from alembic_version")).scalar()
+        engine.dispose()
+        assert EXPECTED_TABLES <= tables
+        head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+        assert current == head
+    finally:
+        _drop(server_url, name)
+
+
+def test_models_and_migrations_agree(template_url: str) -> None:
+    engine = make_engine(template_url)
+    with engine.connect() as conn:
+        diff: list[Any] = compare_metadata(MigrationContext.configure(conn), metadata)
+    engine.dispose()
+    assert diff == [], f"models and migrations differ: {diff}"
+
+
+def test_downgrade_to_base_and_upgrade_again(server_url: str, worker_id: str) -> None:
+    name = f"cna_downgrade_{worker_id}"
+    url = _empty_database(server_url, name)
+    try:
+        upgrade_head(url)
+        command.downgrade(alembic_config(url), "base")
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            assert not EXPECTED_TABLES & set(sa.inspect(conn).get_table_names())
+        engine.dispose()
+        upgrade_head(url)
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            assert EXPECTED_TABLES <= set(sa.inspect(conn).get_table_names())
+        engine.dispose()
+    finally:
+        _drop(server_url, name)
+
+
+def test_database_uses_utf8_so_trigrams_see_non_latin_letters(template_url: str) -> None:
+    engine = make_engine(template_url)
+    with engine.connect() as conn:
+        encoding = conn.execute(sa.text("select pg_encoding_to_char(encoding) from pg_database "
+                                        "where datname = current_database()")).scalar()
+        lower = conn.execute(sa.text("select lower('БРАЗИЛИЯ')")).scalar()
+    engine.dispose()
+    assert encoding == "UTF8"
+    assert lower == "бразилия"
