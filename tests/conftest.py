@@ -64,7 +64,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def _execute_admin(url: str, sql: str) -> None:
     with psycopg.connect(_admin_conninfo(url), autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from app.authorities.documents import View
 from app.authorities.models import Authority
@@ -107,13 +107,14 @@ def test_reimporting_the_same_file_changes_nothing(session: Session,
     text = _ndjson(_records(3))
     first = _import(session, reference, text)
     assert first.counts["created"] == 3
-    versions = dict(session.execute(select(Authority.ref, Authority.version)).all())
+    ref_versions = select(col(Authority.ref), col(Authority.version))
+    versions = dict(session.execute(ref_versions).all())
     changes = _count(session, Change)
 
     second = _import(session, reference, text)
     assert second.ok
     assert second.counts["unchanged"] == 3 and second.counts["created"] == 0
-    assert dict(session.execute(select(Authority.ref, Authority.version)).all()) == versions
+    assert dict(session.execute(ref_versions).all()) == versions
     assert _count(session, Change) == changes == 3
     assert _count(session, Revision) == 3
 
@@ -128,7 +129,7 @@ def test_reimport_matches_by_country_and_ref_and_bumps_version_on_change(
     authority = session.scalars(select(Authority)).one()
     assert (authority.acronym, authority.version) == ("NEW", 2)
     assert _count(session, Change) == 2
-    assert [r.version for r in session.scalars(select(Revision).order_by(Revision.version))] \
+    assert [r.version for r in session.scalars(select(Revision).order_by(col(Revision.version)))] \
         == [1, 2]
 
 
@@ -193,7 +194,7 @@ def _cli(args: list[str], db_url: str, stdin: str | None = None) -> subprocess.C
 def test_cli_export_piped_into_cli_import_on_an_empty_database(
         session: Session, reference: ReferenceData, db_url: str, new_database: Any,
         tmp_path: Path) -> None:
-    records = _records(2) + [make_record(ref="FULL")]
+    records = [*_records(2), make_record(ref="FULL")]
     source = tmp_path / "records.ndjson"
     source.write_text(_ndjson(records), encoding="utf-8")
     loaded = _cli(["import", str(source)], db_url)

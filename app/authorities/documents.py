@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from app.authorities.models import Authority, Contact, Designation, Email, Phone
@@ -12,7 +12,7 @@ from app.authorities.schemas import AuthorityIn
 OUTPUT_ONLY = ("id", "version", "updated_at")
 
 
-class View(str, Enum):
+class View(StrEnum):
     """What a caller may see: anonymous callers get the public view."""
 
     public = "public"
@@ -79,6 +79,7 @@ def format_timestamp(moment: datetime) -> str:
 
 def render(a: Authority) -> dict[str, Any]:
     """The full document of a stored authority, keys in interchange order."""
+    assert a.updated_at is not None, "render() needs a flushed row"
     return {
         "id": str(a.id),
         "ref": a.ref,

@@ -56,10 +56,12 @@ class Authority(SQLModel, table=True):
     verified_on: date | None = None
     status: str = Field(max_length=16)
     version: int = Field(sa_column=Column(Integer, nullable=False))
-    created_at: datetime = Field(
+    created_at: datetime | None = Field(
+        default=None,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     )
-    updated_at: datetime = Field(
+    updated_at: datetime | None = Field(
+        default=None,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     )
 

@@ -221,12 +221,6 @@ class AuthorityIn(_Strict):
     version: int | None = Field(default=None, exclude=True)
     updated_at: datetime | None = Field(default=None, exclude=True)
 
-    @model_validator(mode="after")
-    def _active_needs_designation(self) -> AuthorityIn:
-        if self.status == "active" and not self.designations:
-            raise ValueError("an active record needs at least one designation")
-        return self
-
 
 def _pydantic_errors(exc: ValidationError) -> list[FieldError]:
     errors = []
@@ -239,80 +233,118 @@ def _pydantic_errors(exc: ValidationError) -> list[FieldError]:
     return errors
 
 
-def _normalise_phone(
-    phone: PhoneIn, alpha2: str, loc: tuple[str | int, ...], errors: list[FieldError]
-) -> None:
+def _parse_phone(number: Any, alpha2: str) -> tuple[str | None, str | None]:
+    """(E.164 number, None) or (None, why it is not a phone number of that country)."""
+    if not isinstance(number, str):
+        return None, None  # a type error, already reported by the first pass
     try:
-        parsed = phonenumbers.parse(phone.number, alpha2)
+        parsed = phonenumbers.parse(number, alpha2)
     except phonenumbers.NumberParseException as exc:
-        errors.append(FieldError(loc, f"cannot read {phone.number!r} as a phone number: {exc}",
-                                 "phone_number"))
-        return
+        return None, f"cannot read {number!r} as a phone number: {exc}"
     if not phonenumbers.is_valid_number(parsed):
-        errors.append(FieldError(loc, f"{phone.number!r} is not a valid phone number "
-                                      f"(read in {alpha2})", "phone_number"))
-        return
-    phone.number = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        return None, f"{number!r} is not a valid phone number (read in {alpha2})"
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), None
 
 
-def _check_reference_rules(record: AuthorityIn, reference: ReferenceData) -> list[FieldError]:
+def _items(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    """The object elements of a list, with their indexes; anything else yields nothing."""
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _reference_errors(data: dict[str, Any], reference: ReferenceData) -> list[FieldError]:
+    """Rules that need the country or reference tables, checked on the raw document.
+
+    Working on the raw input (not the parsed model) lets these errors be reported together
+    with structural ones, so a record is never fixed one error class at a time.
+    """
     errors: list[FieldError] = []
-    country = reference.countries.get(record.country)
-    if country is None or pycountry.countries.get(alpha_3=record.country) is None:
-        errors.append(FieldError(("country",), f"{record.country!r} is not a current "
-                                               "ISO 3166-1 alpha-3 code", "country"))
-        return errors
+    status = data.get("status", "active")
+    designations = data.get("designations")
+    if status == "active" and not designations:
+        errors.append(FieldError(("designations",), "an active record needs at least one "
+                                                    "designation", "required"))
+    code = data.get("country")
+    code = code.strip().upper() if isinstance(code, str) else None
+    country = reference.countries.get(code) if code else None
+    if code is not None and (country is None or pycountry.countries.get(alpha_3=code) is None):
+        errors.append(FieldError(("country",), f"{code!r} is not a current ISO 3166-1 "
+                                               "alpha-3 code", "country"))
+        country = None
 
-    for i, phone in enumerate(record.phones):
-        _normalise_phone(phone, country.alpha2, ("phones", i, "number"), errors)
-    for c, contact in enumerate(record.contacts):
-        for i, phone in enumerate(contact.phones):
-            _normalise_phone(phone, country.alpha2, ("contacts", c, "phones", i, "number"),
-                             errors)
+    if country is not None:
+        phone_lists: list[tuple[tuple[str | int, ...], Any]] = [(("phones",), data.get("phones"))]
+        phone_lists += [(("contacts", c, "phones"), contact.get("phones"))
+                        for c, contact in _items(data.get("contacts"))]
+        for loc, phones in phone_lists:
+            for i, phone in _items(phones):
+                _, problem = _parse_phone(phone.get("number"), country.alpha2)
+                if problem:
+                    errors.append(FieldError((*loc, i, "number"), problem, "phone_number"))
 
+    for d, designation in _items(designations):
+        at: tuple[str | int, ...] = ("designations", d)
+        type_ = designation.get("type")
+        instrument = designation.get("instrument")
+        article = designation.get("article")
+        known_type = type_ in reference.types
+        if isinstance(type_, str) and not known_type:
+            errors.append(FieldError((*at, "type"), f"unknown designation type {type_!r}",
+                                     "enum"))
+        if isinstance(instrument, str) and instrument not in reference.instruments:
+            errors.append(FieldError((*at, "instrument"), f"unknown instrument "
+                                                           f"{instrument!r}", "enum"))
+        elif isinstance(instrument, str) and isinstance(article, str):
+            expected = reference.articles.get((instrument, article.strip()))
+            if expected is None:
+                errors.append(FieldError((*at, "article"), f"article {article!r} of "
+                                         f"{instrument} designates no authority", "article"))
+            elif known_type and expected != type_:
+                errors.append(FieldError((*at, "type"), f"article {article} of {instrument} "
+                                         f"is for {expected}, not {type_}", "article_type"))
+        territory = designation.get("territory")
+        if country is not None and isinstance(territory, list):
+            for t, sub_code in enumerate(territory):
+                if not isinstance(sub_code, str):
+                    continue
+                sub = pycountry.subdivisions.get(code=sub_code.strip().upper())
+                if sub is None or sub.country_code != country.alpha2:
+                    errors.append(FieldError((*at, "territory", t), f"{sub_code!r} is not an "
+                                             f"ISO 3166-2 subdivision of {code}",
+                                             "subdivision"))
+    return errors
+
+
+def _normalise(record: AuthorityIn, reference: ReferenceData) -> None:
+    """Canonical forms, once every rule holds: E.164 phones, ISO-cased subdivisions,
+    the country's only time zone as the default."""
+    country = reference.countries[record.country]
+    for phone in [*record.phones, *(p for c in record.contacts for p in c.phones)]:
+        e164, _ = _parse_phone(phone.number, country.alpha2)
+        if e164:
+            phone.number = e164
+    for designation in record.designations:
+        designation.territory = [code.upper() for code in designation.territory]
     if record.time_zone is None and len(country.time_zones) == 1:
         record.time_zone = country.time_zones[0]
-
-    for d, designation in enumerate(record.designations):
-        loc: tuple[str | int, ...] = ("designations", d)
-        if designation.type not in reference.types:
-            errors.append(FieldError((*loc, "type"), f"unknown designation type "
-                                                     f"{designation.type!r}", "enum"))
-        if designation.instrument not in reference.instruments:
-            errors.append(FieldError((*loc, "instrument"), f"unknown instrument "
-                                                           f"{designation.instrument!r}", "enum"))
-        else:
-            expected = reference.articles.get((designation.instrument, designation.article))
-            if expected is None:
-                errors.append(FieldError((*loc, "article"), f"article {designation.article!r} "
-                                         f"of {designation.instrument} designates no authority",
-                                         "article"))
-            elif expected != designation.type:
-                errors.append(FieldError((*loc, "type"), f"article {designation.article} of "
-                                         f"{designation.instrument} is for {expected}, "
-                                         f"not {designation.type}", "article_type"))
-        for t, code in enumerate(designation.territory):
-            sub = pycountry.subdivisions.get(code=code.upper())
-            if sub is None or sub.country_code != country.alpha2:
-                errors.append(FieldError((*loc, "territory", t), f"{code!r} is not an ISO "
-                                         f"3166-2 subdivision of {record.country}",
-                                         "subdivision"))
-            else:
-                designation.territory[t] = sub.code
-    return errors
 
 
 def validate_record(data: Any, reference: ReferenceData) -> AuthorityIn:
     """Validate and normalise one record, or raise ``RecordInvalid`` with every error."""
     if not isinstance(data, dict):
         raise RecordInvalid([FieldError((), "a record must be a JSON object", "type")])
+    structural: list[FieldError] = []
+    record: AuthorityIn | None = None
     try:
         record = AuthorityIn.model_validate(data)
     except ValidationError as exc:
-        raise RecordInvalid(_pydantic_errors(exc)) from None
-    errors = _check_reference_rules(record, reference)
-    if errors:
+        structural = _pydantic_errors(exc)
+    seen = {e.loc for e in structural}
+    errors = structural + [e for e in _reference_errors(data, reference) if e.loc not in seen]
+    if errors or record is None:
         raise RecordInvalid(errors)
+    _normalise(record, reference)
     return record
 
 
@@ -325,10 +357,10 @@ class RecordInvalid(Exception):
 class AuthorityOut(AuthorityIn):
     """A record as emitted.  ``contacts`` is absent from the public view."""
 
-    id: uuid.UUID  # type: ignore[assignment]
+    id: uuid.UUID
     contacts: list[ContactIn] | None = None  # type: ignore[assignment]
-    version: int  # type: ignore[assignment]
-    updated_at: datetime  # type: ignore[assignment]
+    version: int
+    updated_at: datetime
 
 
 class AuthorityPage(BaseModel):

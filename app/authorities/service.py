@@ -9,11 +9,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, tuple_
-from sqlmodel import Session
+from sqlalchemy import and_, exists, func, tuple_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from app.authorities.documents import canonical_content, content_of, render
 from app.authorities.models import Authority, Contact, Designation, Email, Phone
@@ -22,7 +23,7 @@ from app.changes.models import Change, Revision
 from app.core.problems import FieldError, Problem
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     created = "created"
     updated = "updated"
     unchanged = "unchanged"
@@ -107,9 +108,10 @@ def find_existing(session: Session, record: AuthorityIn, lock: bool = False) -> 
     """Match by ``id``, else by ``country`` + ``ref`` (the import rule)."""
     stmt = select(Authority)
     if record.id is not None:
-        stmt = stmt.where(Authority.id == record.id)  # type: ignore[arg-type]
+        stmt = stmt.where(col(Authority.id) == record.id)
     elif record.ref is not None:
-        stmt = stmt.where(Authority.country == record.country, Authority.ref == record.ref)  # type: ignore[arg-type]
+        stmt = stmt.where(col(Authority.country) == record.country,
+                         col(Authority.ref) == record.ref)
     else:
         return None
     if lock:
@@ -121,7 +123,7 @@ def ref_owner(session: Session, country: str, ref: str | None) -> uuid.UUID | No
     if ref is None:
         return None
     return session.scalars(
-        select(Authority.id).where(Authority.country == country, Authority.ref == ref)  # type: ignore[arg-type]
+        select(Authority.id).where(col(Authority.country) == country, col(Authority.ref) == ref)
     ).one_or_none()
 
 
@@ -170,7 +172,7 @@ def save_record(
         _fill(authority, content)
         authority.version = existing.version + 1
         outcome = Outcome.updated
-    authority.updated_at = session.scalar(select(func.now()))  # type: ignore[assignment]
+    authority.updated_at = session.scalar(select(func.now()))
     session.flush()
     document = render(authority)
     session.add(Revision(authority_id=authority.id, version=authority.version,
@@ -226,13 +228,13 @@ def list_authorities(
     """
     stmt = select(Authority)
     if filters.countries:
-        stmt = stmt.where(Authority.country.in_(filters.countries))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Authority.country).in_(filters.countries))
     if filters.kind:
-        stmt = stmt.where(Authority.kind == filters.kind)  # type: ignore[arg-type]
+        stmt = stmt.where(Authority.kind == filters.kind)
     if filters.status:
-        stmt = stmt.where(Authority.status == filters.status)  # type: ignore[arg-type]
+        stmt = stmt.where(Authority.status == filters.status)
     if filters.updated_since:
-        stmt = stmt.where(Authority.updated_at >= filters.updated_since)  # type: ignore[arg-type]
+        stmt = stmt.where(col(Authority.updated_at) >= filters.updated_since)
     conditions = []
     if filters.type:
         conditions.append(Designation.type == filters.type)
@@ -250,7 +252,7 @@ def list_authorities(
         )
     if cursor:
         after_country, after_id = decode_cursor(cursor)
-        stmt = stmt.where(tuple_(Authority.country, Authority.id) > (after_country, after_id))  # type: ignore[arg-type]
+        stmt = stmt.where(tuple_(Authority.country, Authority.id) > (after_country, after_id))
     stmt = stmt.order_by(Authority.country, Authority.id).limit(limit + 1)  # type: ignore[arg-type]
     rows = list(session.scalars(stmt).all())
     next_cursor = None
@@ -263,12 +265,12 @@ def list_authorities(
 def country_summary(session: Session, alpha3: str) -> list[dict[str, Any]]:
     """Active authorities of a country with the types they are designated for."""
     rows = session.execute(
-        select(Authority.id, Authority.name, Authority.acronym, Authority.kind,
-               func.array_agg(func.distinct(Designation.type)))
-        .join(Designation, Designation.authority_id == Authority.id)  # type: ignore[arg-type]
-        .where(Authority.country == alpha3, Authority.status == "active")  # type: ignore[arg-type]
-        .group_by(Authority.id)
-        .order_by(Authority.id)
+        sa_select(col(Authority.id), col(Authority.name), col(Authority.acronym),
+               col(Authority.kind), func.array_agg(func.distinct(Designation.type)))
+        .join(Designation, col(Designation.authority_id) == col(Authority.id))
+        .where(col(Authority.country) == alpha3, col(Authority.status) == "active")
+        .group_by(col(Authority.id))
+        .order_by(col(Authority.id))
     ).all()
     return [
         {"id": str(r[0]), "name": r[1], "acronym": r[2], "kind": r[3], "types": sorted(r[4])}

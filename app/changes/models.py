@@ -11,7 +11,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, Text, UniqueConstraint, func, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlmodel import Field, SQLModel
 
@@ -27,7 +37,8 @@ class Revision(SQLModel, table=True):
     actor: str = Field(sa_column=Column(Text, nullable=False))
     actor_role: str = Field(sa_column=Column(Text, nullable=False))
     reason: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime = Field(
+    created_at: datetime | None = Field(
+        default=None,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     )
 
@@ -43,13 +54,15 @@ class Change(SQLModel, table=True):
     country: str = Field(sa_column=Column(Text, nullable=False))
     # The writing transaction's id: lets the feed withhold cursors past changes whose
     # transaction is still in flight (sequence values commit out of order).
-    tx_id: int = Field(
+    tx_id: int | None = Field(
+        default=None,
         sa_column=Column(
             BigInteger,
             nullable=False,
             server_default=text("(pg_current_xact_id()::text)::bigint"),
         )
     )
-    created_at: datetime = Field(
+    created_at: datetime | None = Field(
+        default=None,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     )

@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -33,12 +33,12 @@ err = Console(stderr=True)
 DEMO_FILE = Path(__file__).resolve().parents[2] / "seed_data" / "demo" / "authorities.ndjson"
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     ndjson = "ndjson"
     csv = "csv"
 
 
-class ExportView(str, Enum):
+class ExportView(StrEnum):
     full = "full"
     public = "public"
 

@@ -84,14 +84,13 @@ class LocalPostgres:
         user = self._run_as()
         # Drop root's groups too: a root-group directory with no group bits would
         # otherwise deny access that its "other" bits grant.
-        identity: dict[str, object] = (
-            {"user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []}
-            if user else {}
-        )
-        result = subprocess.run(
-            args, capture_output=True, text=True, timeout=timeout, cwd="/",
-            **identity,  # type: ignore[arg-type]
-        )
+        if user is None:
+            result = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                                    cwd="/")
+        else:
+            result = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                                    cwd="/", user=user, group=pwd.getpwnam(user).pw_gid,
+                                    extra_groups=[])
         if result.returncode != 0:
             raise RuntimeError(
                 f"{Path(args[0]).name} failed ({result.returncode}): "
@@ -150,22 +149,35 @@ class LocalPostgres:
         if existing is not None:
             self.port = existing
             return existing
-        self.port = self.port or _free_port()
+        fixed_port = self.port is not None
+        for attempt in range(5):
+            if not fixed_port:
+                self.port = _free_port()
+            try:
+                self._pg_ctl_start()
+                break
+            except RuntimeError:
+                # Another process may have taken the free port between our probe and
+                # the server's bind; try another one.
+                if fixed_port or attempt == 4 or self.running_port() is not None:
+                    raise
+        self._wait_ready()
+        assert self.port is not None
+        return self.port
+
+    def _pg_ctl_start(self) -> None:
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.pgdata}"
             " -c max_connections=200"
         )
         if not self.durable:  # throwaway test clusters: trade crash safety for speed
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-
         self._run(
             [
                 str(self.bin_dir / "pg_ctl"), "-D", str(self.pgdata), "-l", str(self.log_file),
                 "-o", options, "-w", "-t", "60", "start",
             ]
         )
-        self._wait_ready()
-        return self.port
 
     def _wait_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout

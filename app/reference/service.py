@@ -6,9 +6,8 @@ import time
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.reference.data import CountryRef, ReferenceData, read_json
 from app.reference.models import Article, Country, DesignationType, Instrument, Language
@@ -58,15 +57,15 @@ def load_reference(session: Session) -> ReferenceData:
     ref = ReferenceData()
     for c in session.scalars(select(Country)):
         ref.countries[c.alpha3] = CountryRef(c.alpha3, c.alpha2, tuple(c.time_zones))
-    ref.types = set(session.scalars(select(DesignationType.code)))
-    ref.instruments = set(session.scalars(select(Instrument.code)))
+    ref.types = set(session.scalars(select(col(DesignationType.code))))
+    ref.instruments = set(session.scalars(select(col(Instrument.code))))
     for a in session.scalars(select(Article)):
         ref.articles[(a.instrument_code, a.article)] = a.type_code
     return ref
 
 
 def list_countries(session: Session) -> list[Country]:
-    return list(session.scalars(select(Country).order_by(Country.alpha3)))  # type: ignore[arg-type]
+    return list(session.scalars(select(Country).order_by(Country.alpha3)))
 
 
 def get_country(session: Session, code: str) -> Country | None:
@@ -74,18 +73,20 @@ def get_country(session: Session, code: str) -> Country | None:
     if len(code) == 3:
         return session.get(Country, code)
     if len(code) == 2:
-        return session.scalars(select(Country).where(Country.alpha2 == code)).one_or_none()  # type: ignore[arg-type]
+        return session.scalars(select(Country).where(Country.alpha2 == code)).one_or_none()
     return None
 
 
 def list_instruments(session: Session) -> list[tuple[Instrument, list[Article]]]:
-    instruments = session.scalars(select(Instrument).order_by(Instrument.adopted, Instrument.code)).all()  # type: ignore[arg-type]
+    instruments = session.scalars(
+        select(Instrument).order_by(Instrument.adopted, Instrument.code)  # type: ignore[arg-type]
+    ).all()
     articles = session.scalars(select(Article).order_by(Article.id)).all()  # type: ignore[arg-type]
     return [(i, [a for a in articles if a.instrument_code == i.code]) for i in instruments]
 
 
 def list_types(session: Session) -> list[DesignationType]:
-    return list(session.scalars(select(DesignationType).order_by(DesignationType.code)))  # type: ignore[arg-type]
+    return list(session.scalars(select(DesignationType).order_by(DesignationType.code)))
 
 
 _REFERENCE_TTL_SECONDS = 60.0

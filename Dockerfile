@@ -1,0 +1,20 @@
+# The API image: the same install and start commands as the Makefile.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    CNA_DATA_DIR=/var/lib/cna
+
+WORKDIR /srv/cna
+RUN apt-get update && apt-get install -y --no-install-recommends make \
+    && rm -rf /var/lib/apt/lists/*
+
+COPY pyproject.toml README.md alembic.ini Makefile ./
+COPY app ./app
+COPY search ./search
+COPY migrations ./migrations
+COPY seed_data ./seed_data
+RUN make install
+
+EXPOSE 8000
+# With DATABASE_URL set (docker-compose does) the embedded PostgreSQL is not used.
+CMD ["make", "run", "HOST=0.0.0.0", "PORT=8000"]
