@@ -13,6 +13,7 @@ test session (per xdist worker); each test gets its own clone of it, dropped aft
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,14 +48,15 @@ def _with_database(url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_url() -> Iterator[str]:
     configured = os.environ.get("CNA_TEST_DATABASE_URL")
     if configured:
         yield configured
         return
     bin_dir = Path(os.environ.get("CNA_TEST_PG_BINDIR") or embedded_bin_dir())
-    server = LocalPostgres(bin_dir=bin_dir, data_dir=tmp_path_factory.mktemp("pg"),
-                           durable=False)
+    # Not under pytest's basetemp: a concurrent pytest run may prune that.
+    data_dir = Path(tempfile.mkdtemp(prefix="cna-test-pg-"))
+    server = LocalPostgres(bin_dir=bin_dir, data_dir=data_dir, durable=False)
     server.start()
     try:
         yield server.url()

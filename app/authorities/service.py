@@ -211,7 +211,11 @@ def decode_cursor(cursor: str) -> tuple[str, uuid.UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         country, authority_id = json.loads(raw)
-        return str(country), uuid.UUID(authority_id)
+        if not (isinstance(country, str) and isinstance(authority_id, str)):
+            raise ValueError("cursor fields must be strings")
+        if len(country) != 3 or not country.isalpha() or not country.isascii():
+            raise ValueError("bad country in cursor")
+        return country, uuid.UUID(authority_id)
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
         raise Problem(status=422, detail="the cursor is not one this API handed out",
                       errors=[FieldError(("query", "cursor"), "invalid cursor",
