@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import Depends, Header, Query
 from sqlmodel import Session
 
-from app.authorities.documents import View
 from app.core.i18n import preferences
 from app.db.engine import get_engine
 
@@ -16,11 +15,6 @@ from app.db.engine import get_engine
 def get_session() -> Iterator[Session]:
     with Session(get_engine(), expire_on_commit=False) as session:
         yield session
-
-
-def get_view() -> View:
-    """Every caller is anonymous until API keys exist, so every caller gets the public view."""
-    return View.public
 
 
 def get_languages(
@@ -33,5 +27,4 @@ def get_languages(
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
-ViewDep = Annotated[View, Depends(get_view)]
 LanguagesDep = Annotated[list[str], Depends(get_languages)]

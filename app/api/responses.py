@@ -32,7 +32,7 @@ def json_response(
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     if etag is None:
         etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-    all_headers = {"ETag": etag, "Vary": "Accept-Language", **(headers or {})}
+    all_headers = {"ETag": etag, "Vary": "Accept-Language, Authorization", **(headers or {})}
     if etag_matches(request, etag):
         return Response(status_code=304, headers=all_headers)
     return Response(content=body, media_type="application/json", headers=all_headers)

@@ -8,7 +8,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.deps import SessionDep, ViewDep
+from app.access.policy import readers
+from app.access.principal import Principal
+from app.api.deps import SessionDep
 from app.api.responses import json_response
 from app.authorities import service
 from app.authorities.documents import render, view_of
@@ -50,11 +52,15 @@ def _resolve_filters(
     return resolved
 
 
+def record_etag(version: int, principal: Principal) -> str:
+    """Distinct per version and per view, so a public copy never validates a full one."""
+    return f'"{version}-{principal.view.value}"'
+
+
 @router.get("", response_model=AuthorityPage, responses=problem_responses(422))
 def list_authorities(
     request: Request,
     session: SessionDep,
-    view: ViewDep,
     country: Annotated[list[str], Query(max_length=300, description="ISO alpha-2 or alpha-3; "
                                                                      "repeatable")] = [],  # noqa: B006
     type: Annotated[str | None, Query(max_length=64)] = None,
@@ -67,16 +73,21 @@ def list_authorities(
     updated_since: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    principal: Principal = readers("GET", "/v1/authorities"),
 ) -> Response:
     """Authorities, filtered; filters on designations apply to one and the same designation."""
-    countries = _resolve_filters(session, country, type, instrument, article)
+    countries = principal.visible_countries(
+        _resolve_filters(session, country, type, instrument, article)
+    )
+    if countries == []:  # every requested country is outside the key's scope
+        return json_response(request, {"items": [], "next_cursor": None, "limit": limit})
     filters = service.AuthorityFilters(
-        countries=countries, type=type, instrument=instrument, article=article,
+        countries=countries or [], type=type, instrument=instrument, article=article,
         language=language, channel=channel, kind=kind,
         status=None if status == "all" else status, updated_since=updated_since,
     )
     rows, next_cursor = service.list_authorities(session, filters, limit, cursor)
-    items = [view_of(render(a), view) for a in rows]
+    items = [view_of(render(a), principal.view) for a in rows]
     headers = {}
     if next_cursor:
         url = request.url.include_query_params(cursor=next_cursor)
@@ -88,12 +99,15 @@ def list_authorities(
 @router.get("/{authority_id}", response_model=AuthorityOut,
             responses={**problem_responses(404, 422), 304: {"description": "Not modified"}})
 def get_authority(
-    request: Request, session: SessionDep, view: ViewDep, authority_id: uuid.UUID
+    request: Request,
+    session: SessionDep,
+    authority_id: uuid.UUID,
+    principal: Principal = readers("GET", "/v1/authorities/{authority_id}"),
 ) -> Response:
     """One record in the caller's view, with an ETag."""
     authority = service.get_authority(session, authority_id)
-    if authority is None:
+    if authority is None or not principal.may_see_country(authority.country):
         raise not_found(f"authority {authority_id}")
-    etag = f'"{authority.version}-{view.value}"'
-    return json_response(request, view_of(render(authority), view), etag=etag)
+    return json_response(request, view_of(render(authority), principal.view),
+                         etag=record_etag(authority.version, principal))
 

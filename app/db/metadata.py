@@ -2,10 +2,19 @@
 
 from sqlmodel import SQLModel
 
+from app.access import models as access_models
 from app.authorities import models as authority_models
 from app.changes import models as change_models
+from app.proposals import models as proposal_models
 from app.reference import models as reference_models
 
 metadata = SQLModel.metadata
 
-__all__ = ["authority_models", "change_models", "metadata", "reference_models"]
+__all__ = [
+    "access_models",
+    "authority_models",
+    "change_models",
+    "metadata",
+    "proposal_models",
+    "reference_models",
+]

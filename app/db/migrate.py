@@ -20,4 +20,5 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade_head(url: str) -> None:
-    command.upgrade(alembic_config(url), "head")
+    # "heads": parallel branches of work are merged later by a merge revision.
+    command.upgrade(alembic_config(url), "heads")

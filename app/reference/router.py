@@ -7,6 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Request, Response
 
+from app.access.policy import readers
+from app.access.principal import Principal
 from app.api.deps import LanguagesDep, SessionDep
 from app.api.responses import json_response
 from app.authorities.service import country_summary
@@ -31,7 +33,12 @@ def country_out(country: Country, prefs: list[str]) -> dict[str, Any]:
 
 
 @router.get("/countries", response_model=CountryList, responses=problem_responses(422))
-def list_countries(request: Request, session: SessionDep, languages: LanguagesDep) -> Response:
+def list_countries(
+    request: Request,
+    session: SessionDep,
+    languages: LanguagesDep,
+    _: Principal = readers("GET", "/v1/countries"),
+) -> Response:
     """Every current ISO 3166-1 country, named in the language asked for."""
     items = [country_out(c, languages) for c in service.list_countries(session)]
     return json_response(request, {"items": items})
@@ -44,6 +51,7 @@ def get_country(
     session: SessionDep,
     languages: LanguagesDep,
     code: str = Path(min_length=2, max_length=3, description="ISO 3166-1 alpha-2 or alpha-3"),
+    principal: Principal = readers("GET", "/v1/countries/{code}"),
 ) -> Response:
     """One country, with a summary of its active authorities."""
     country = service.get_country(session, code)
@@ -51,7 +59,8 @@ def get_country(
         raise not_found(f"country {code!r}")
     authorities = []
     by_type: Counter[str] = Counter()
-    for summary in country_summary(session, country.alpha3):
+    visible = principal.may_see_country(country.alpha3)
+    for summary in country_summary(session, country.alpha3) if visible else []:
         tag, name = pick(summary["name"], languages)
         authorities.append({**summary, "name": name, "name_lang": tag})
         by_type.update(summary["types"])
@@ -61,7 +70,12 @@ def get_country(
 
 
 @router.get("/instruments", response_model=InstrumentList, responses=problem_responses(422))
-def list_instruments(request: Request, session: SessionDep, languages: LanguagesDep) -> Response:
+def list_instruments(
+    request: Request,
+    session: SessionDep,
+    languages: LanguagesDep,
+    _: Principal = readers("GET", "/v1/instruments"),
+) -> Response:
     """The instruments, with the articles under which States designate authorities."""
     type_names = {t.code: t.names for t in service.list_types(session)}
     items = []

@@ -1,0 +1,71 @@
+"""Who may call which route.
+
+Each router declares its rules with ``rule(method, path, ...)`` next to the route; the
+rules land in ``ROUTE_RULES``, from which the role × route test matrix is generated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from app.access.principal import ANONYMOUS, Principal, Role
+from app.access.service import authenticate
+from app.api.deps import get_session
+from app.core.problems import Problem
+from app.core.settings import get_settings
+
+bearer = HTTPBearer(auto_error=False, description="An API key: `Bearer cna_…`")
+
+ALL_ROLES = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[Role]
+    anonymous: bool  # allowed for anonymous callers when CNA_PUBLIC_READ is true
+
+
+ROUTE_RULES: dict[tuple[str, str], Rule] = {}
+
+
+def get_principal(
+    request: Request,
+    session: Annotated[Session, Depends(get_session)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None:
+        if request.headers.get("authorization"):
+            raise Problem(status=401, detail="use 'Authorization: Bearer <key>'",
+                          headers={"WWW-Authenticate": "Bearer"})
+        return ANONYMOUS
+    principal = authenticate(session, credentials.credentials)
+    request.state.principal = principal
+    return principal
+
+
+def rule(method: str, path: str, *roles: Role, anonymous: bool = False) -> Any:
+    """Register the access rule of one route and return the dependency enforcing it."""
+    entry = Rule(roles=frozenset(roles), anonymous=anonymous)
+    ROUTE_RULES[(method.upper(), path)] = entry
+
+    def enforce(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if principal.anonymous:
+            if entry.anonymous and get_settings().public_read:
+                return principal
+            raise Problem(status=401, detail="this route needs an API key",
+                          headers={"WWW-Authenticate": "Bearer"})
+        if principal.role not in entry.roles:
+            raise Problem(status=403, detail=f"the {principal.role} role may not do this")
+        return principal
+
+    return Depends(enforce)
+
+
+def readers(method: str, path: str) -> Any:
+    """Every role, and anonymous callers while public reading is on."""
+    return rule(method, path, *ALL_ROLES, anonymous=True)

@@ -1,0 +1,88 @@
+"""API keys: create, list, revoke, authenticate.  All SQL for keys lives here."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from app.access.keys import digest, generate_key, matches, split_key
+from app.access.models import ApiKey
+from app.access.principal import Principal, Role
+from app.core.problems import Problem
+
+# last_used_at is written at most this often per key, so reads stay read-only.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def create_key(
+    session: Session,
+    role: Role,
+    countries: list[str] | None = None,
+    expires_at: datetime | None = None,
+    label: str | None = None,
+    created_by: str | None = None,
+) -> tuple[str, ApiKey]:
+    """Create a key; the full key is returned once and never stored."""
+    key, prefix = generate_key()
+    row = ApiKey(id=uuid.uuid4(), prefix=prefix, digest=digest(key), role=role.value,
+                 countries=sorted(set(countries)) if countries else None, label=label,
+                 expires_at=expires_at, created_by=created_by)
+    session.add(row)
+    session.flush()
+    return key, row
+
+
+def list_keys(session: Session, include_revoked: bool = False) -> Sequence[ApiKey]:
+    stmt = select(ApiKey).order_by(col(ApiKey.created_at), col(ApiKey.prefix))
+    if not include_revoked:
+        stmt = stmt.where(col(ApiKey.revoked_at).is_(None))
+    return session.scalars(stmt).all()
+
+
+def find_key(session: Session, key_or_prefix: str) -> ApiKey | None:
+    prefix = split_key(key_or_prefix) or key_or_prefix.removeprefix("cna_")
+    return session.scalars(select(ApiKey).where(col(ApiKey.prefix) == prefix)).one_or_none()
+
+
+def revoke_key(session: Session, key_or_prefix: str) -> ApiKey | None:
+    row = find_key(session, key_or_prefix)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = datetime.now(UTC)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _unauthorized(detail: str) -> Problem:
+    return Problem(status=401, detail=detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def authenticate(session: Session, key: str) -> Principal:
+    """The principal of a presented key, or a 401 problem (same answer for any bad key)."""
+    prefix = split_key(key)
+    row = None
+    if prefix is not None:
+        row = session.scalars(select(ApiKey).where(col(ApiKey.prefix) == prefix)).one_or_none()
+    # Compare even when no row matched, so timing does not tell which prefixes exist.
+    stored = row.digest if row is not None else digest("cna_00000000_" + "x" * 43)
+    if not matches(key, stored) or row is None:
+        raise _unauthorized("the API key is not valid")
+    now = datetime.now(UTC)
+    if row.revoked_at is not None:
+        raise _unauthorized("the API key has been revoked")
+    if row.expires_at is not None and row.expires_at <= now:
+        raise _unauthorized("the API key has expired")
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        session.execute(
+            update(ApiKey).where(col(ApiKey.id) == row.id)
+            .where(or_(col(ApiKey.last_used_at).is_(None),
+                       col(ApiKey.last_used_at) < now - LAST_USED_RESOLUTION))
+            .values(last_used_at=now)
+        )
+        session.commit()
+    return Principal(role=Role(row.role), key_id=row.id, key_prefix=row.prefix,
+                     countries=frozenset(row.countries) if row.countries else None)
