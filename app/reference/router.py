@@ -37,7 +37,7 @@ def list_countries(
     request: Request,
     session: SessionDep,
     languages: LanguagesDep,
-    _: Principal = readers("GET", "/v1/countries"),
+    caller: Principal = readers("GET", "/v1/countries"),
 ) -> Response:
     """Every current ISO 3166-1 country, named in the language asked for."""
     items = [country_out(c, languages) for c in service.list_countries(session)]
@@ -74,7 +74,7 @@ def list_instruments(
     request: Request,
     session: SessionDep,
     languages: LanguagesDep,
-    _: Principal = readers("GET", "/v1/instruments"),
+    caller: Principal = readers("GET", "/v1/instruments"),
 ) -> Response:
     """The instruments, with the articles under which States designate authorities."""
     type_names = {t.code: t.names for t in service.list_types(session)}
