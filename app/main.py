@@ -16,6 +16,8 @@ from app.db import engine as db_engine
 from app.db.runtime import database_url
 from app.health.router import router as health_router
 from app.reference.router import router as reference_router
+from app.search.router import router as search_router
+from app.sync.router import router as sync_router
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,8 @@ def create_app() -> FastAPI:
     app.include_router(health_router)
     app.include_router(reference_router)
     app.include_router(authorities_router)
+    app.include_router(search_router)
+    app.include_router(sync_router)
     return app
 
 

@@ -21,6 +21,7 @@ from app.authorities.models import Authority, Contact, Designation, Email, Phone
 from app.authorities.schemas import AuthorityIn
 from app.changes.models import Change, Revision
 from app.core.problems import FieldError, Problem
+from search.documents import refresh_search_document
 
 
 class Outcome(StrEnum):
@@ -174,6 +175,7 @@ def save_record(
         outcome = Outcome.updated
     authority.updated_at = session.scalar(select(func.now()))
     session.flush()
+    refresh_search_document(session, authority)
     document = render(authority)
     session.add(Revision(authority_id=authority.id, version=authority.version,
                          document=document, actor=actor.name, actor_role=actor.role,

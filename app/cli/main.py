@@ -17,6 +17,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from app.cli import search_commands, sync_commands
 from app.core.settings import get_settings
 from app.db import engine as db_engine
 from app.db.migrate import upgrade_head
@@ -220,6 +221,10 @@ def export(
                 sink.close()
     if output:
         err.print(f"[green]Exported {total} record(s) to {output}.[/green]")
+
+
+search_commands.register(app)
+sync_commands.register(app)
 
 
 if __name__ == "__main__":

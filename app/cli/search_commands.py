@@ -1,0 +1,10 @@
+"""`cna` commands of the search domain."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this domain's commands to the `cna` application."""
+    return None
