@@ -5,16 +5,23 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic.json_schema import models_json_schema
 
+from app.access.router import router as keys_router
 from app.authorities.router import router as authorities_router
+from app.authorities.schemas import AuthorityIn
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
+from app.core.ratelimit import RateLimitMiddleware
 from app.core.settings import get_settings
 from app.db import engine as db_engine
 from app.db.runtime import database_url
 from app.health.router import router as health_router
+from app.proposals.router import router as proposals_router
 from app.reference.router import router as reference_router
 from app.search.router import router as search_router
 from app.sync.router import router as sync_router
@@ -48,12 +55,39 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    settings = get_settings()
+    app.add_middleware(RateLimitMiddleware, anonymous_per_minute=settings.rate_limit_anonymous,
+                       key_per_minute=settings.rate_limit_key)
     app.include_router(health_router)
     app.include_router(reference_router)
     app.include_router(authorities_router)
+    app.include_router(proposals_router)
+    app.include_router(keys_router)
     app.include_router(search_router)
     app.include_router(sync_router)
+    _document_record_schema(app)
     return app
+
+
+def _document_record_schema(app: FastAPI) -> None:
+    """Write routes read the body themselves (one validator for API and import); put the
+    record schema they accept into the OpenAPI components so the docs show it."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
+                             description=app.description, routes=app.routes)
+        _, definitions = models_json_schema(
+            [(AuthorityIn, "validation")], ref_template="#/components/schemas/{model}"
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in definitions.get("$defs", {}).items():
+            components.setdefault(name, definition)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 app = create_app()

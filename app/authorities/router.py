@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import Path as FastAPIPath
+from pydantic import BaseModel, Field
 
-from app.access.policy import readers
-from app.access.principal import Principal
+from app.access.policy import readers, rule
+from app.access.principal import Principal, Role
 from app.api.deps import SessionDep
 from app.api.responses import json_response
-from app.authorities import service
-from app.authorities.documents import render, view_of
-from app.authorities.schemas import AuthorityOut, AuthorityPage, Channel, Kind
+from app.authorities import history, service, writes
+from app.authorities.documents import format_timestamp, render, view_of
+from app.authorities.schemas import AuthorityOut, AuthorityPage, Channel, HistoryOut, Kind
 from app.core.errors import problem_responses
 from app.core.problems import FieldError, Problem, not_found
 from app.reference.service import load_reference_cached
@@ -50,6 +52,10 @@ def _resolve_filters(
         raise Problem(status=422, title="Invalid request", detail="invalid filter(s)",
                       errors=errors)
     return resolved
+
+
+def actor_of(principal: Principal) -> service.Actor:
+    return service.Actor(name=principal.actor_name, role=principal.role or "anonymous")
 
 
 def record_etag(version: int, principal: Principal) -> str:
@@ -111,3 +117,156 @@ def get_authority(
     return json_response(request, view_of(render(authority), principal.view),
                          etag=record_etag(authority.version, principal))
 
+
+
+# --------------------------------------------------------------------------- writes
+
+RECORD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AuthorityIn"}}},
+    }
+}
+PATCH_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/merge-patch+json": {"schema": {"type": "object"}},
+            "application/json": {"schema": {"type": "object"}},
+        },
+    }
+}
+ReasonQuery = Annotated[str | None, Query(max_length=1000, description="Why (kept in history)")]
+
+
+class WithdrawIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+def _written(request: Request, session: SessionDep, result: service.SaveResult,
+             principal: Principal, status_code: int = 200) -> Response:
+    session.commit()
+    response = json_response(request, view_of(render(result.authority), principal.view),
+                             etag=record_etag(result.authority.version, principal))
+    response.status_code = status_code
+    if status_code == 201:
+        response.headers["Location"] = f"/v1/authorities/{result.authority.id}"
+    return response
+
+
+async def _json_body(request: Request) -> Any:
+    try:
+        return await request.json()
+    except (ValueError, UnicodeDecodeError):
+        raise Problem(status=400, detail="the body is not valid JSON") from None
+
+
+@router.post("", status_code=201, response_model=AuthorityOut, openapi_extra=RECORD_BODY,
+             responses=problem_responses(400, 401, 403, 409, 422))
+def create_authority(
+    request: Request,
+    session: SessionDep,
+    reason: ReasonQuery = None,
+    body: Any = Depends(_json_body),
+    principal: Principal = rule("POST", "/v1/authorities", Role.secretariat),
+) -> Response:
+    """Record a new authority (secretariat)."""
+    result = writes.create(session, body, actor_of(principal), reason)
+    return _written(request, session, result, principal, status_code=201)
+
+
+@router.put("/{authority_id}", response_model=AuthorityOut, openapi_extra=RECORD_BODY,
+            responses=problem_responses(400, 401, 403, 404, 409, 412, 422, 428))
+def replace_authority(
+    request: Request,
+    session: SessionDep,
+    authority_id: uuid.UUID,
+    if_match: Annotated[str | None, Header()] = None,
+    reason: ReasonQuery = None,
+    body: Any = Depends(_json_body),
+    principal: Principal = rule("PUT", "/v1/authorities/{authority_id}", Role.secretariat),
+) -> Response:
+    """Replace a record; needs ``If-Match`` with its current ETag (428 without, 412 stale)."""
+    version = writes.required_version(if_match)
+    result = writes.replace(session, authority_id, body, version, actor_of(principal), reason)
+    return _written(request, session, result, principal)
+
+
+@router.patch("/{authority_id}", response_model=AuthorityOut, openapi_extra=PATCH_BODY,
+              responses=problem_responses(400, 401, 403, 404, 409, 412, 422, 428))
+def patch_authority(
+    request: Request,
+    session: SessionDep,
+    authority_id: uuid.UUID,
+    if_match: Annotated[str | None, Header()] = None,
+    reason: ReasonQuery = None,
+    body: Any = Depends(_json_body),
+    principal: Principal = rule("PATCH", "/v1/authorities/{authority_id}", Role.secretariat),
+) -> Response:
+    """Change fields with a JSON Merge Patch (RFC 7396); needs ``If-Match``."""
+    version = writes.required_version(if_match)
+    result = writes.patch(session, authority_id, body, version, actor_of(principal), reason)
+    return _written(request, session, result, principal)
+
+
+@router.post("/{authority_id}/withdraw", response_model=AuthorityOut,
+             responses=problem_responses(401, 403, 404, 412, 422))
+def withdraw_authority(
+    request: Request,
+    session: SessionDep,
+    authority_id: uuid.UUID,
+    body: WithdrawIn,
+    if_match: Annotated[str | None, Header()] = None,
+    principal: Principal = rule("POST", "/v1/authorities/{authority_id}/withdraw",
+                                Role.secretariat),
+) -> Response:
+    """Withdraw a designation record. Nothing is ever deleted: it stays as a tombstone."""
+    version = writes.required_version(if_match) if if_match else None
+    result = writes.withdraw(session, authority_id, version, actor_of(principal), body.reason)
+    return _written(request, session, result, principal)
+
+
+# --------------------------------------------------------------------------- history
+
+
+@router.get("/{authority_id}/history", response_model=HistoryOut,
+            responses=problem_responses(401, 404, 422))
+def authority_history(
+    request: Request,
+    session: SessionDep,
+    authority_id: uuid.UUID,
+    principal: Principal = readers("GET", "/v1/authorities/{authority_id}/history"),
+) -> Response:
+    """Every version: who (key prefix and role), when, why, and a field-level diff."""
+    revisions = history.revisions(session, authority_id)
+    if not revisions or not principal.may_see_country(revisions[-1].document["country"]):
+        raise not_found(f"authority {authority_id}")
+    items = []
+    previous: dict[str, Any] = {}
+    for rev in revisions:
+        document = view_of(rev.document, principal.view)
+        items.append({
+            "version": rev.version,
+            "at": format_timestamp(rev.created_at) if rev.created_at else None,
+            "actor": rev.actor, "role": rev.actor_role, "reason": rev.reason,
+            "changes": history.diff(previous, document) if previous else [],
+        })
+        previous = document
+    return json_response(request, {"id": str(authority_id), "versions": items})
+
+
+@router.get("/{authority_id}/versions/{version}", response_model=AuthorityOut,
+            responses=problem_responses(401, 404, 422))
+def authority_version(
+    request: Request,
+    session: SessionDep,
+    authority_id: uuid.UUID,
+    version: Annotated[int, FastAPIPath(ge=1, le=2_000_000_000)],
+    principal: Principal = readers("GET", "/v1/authorities/{authority_id}/versions/{version}"),
+) -> Response:
+    """The record exactly as it was at that version."""
+    rev = history.revision(session, authority_id, version)
+    if rev is None or not principal.may_see_country(rev.document["country"]):
+        raise not_found(f"version {version} of authority {authority_id}")
+    return json_response(request, view_of(rev.document, principal.view),
+                         etag=record_etag(version, principal))

@@ -368,3 +368,23 @@ class AuthorityPage(BaseModel):
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; "
                                                 "null on the last page")
     limit: int
+
+
+class FieldChange(BaseModel):
+    path: str = Field(description="JSON Pointer of the changed field")
+    old: Any = None
+    new: Any = None
+
+
+class VersionEntry(BaseModel):
+    version: int
+    at: datetime | None
+    actor: str = Field(description="key:<prefix> of the API key, or the import/seed source")
+    role: str
+    reason: str | None
+    changes: list[FieldChange]
+
+
+class HistoryOut(BaseModel):
+    id: uuid.UUID
+    versions: list[VersionEntry]

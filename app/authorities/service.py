@@ -116,7 +116,9 @@ def find_existing(session: Session, record: AuthorityIn, lock: bool = False) -> 
     else:
         return None
     if lock:
-        stmt = stmt.with_for_update()
+        # populate_existing: an object already in the session must be refreshed from the
+        # locked row, or a version read before the lock would be checked.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return session.scalars(stmt).one_or_none()
 
 

@@ -223,6 +223,96 @@ def export(
         err.print(f"[green]Exported {total} record(s) to {output}.[/green]")
 
 
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="official, network, focal_point or secretariat")],
+    countries: Annotated[str | None, typer.Option(help="Comma-separated ISO codes, e.g. "
+                                                        "BRA,ARG")] = None,
+    expires: Annotated[str | None, typer.Option(help="Expiry date, YYYY-MM-DD (UTC)")] = None,
+    label: Annotated[str | None, typer.Option(help="Who or what the key is for")] = None,
+) -> None:
+    """Create a key. It is printed once, on stdout; only its digest is stored."""
+    from datetime import UTC, datetime
+
+    from app.access.principal import Role
+    from app.access.service import create_key
+    from app.reference.service import load_reference
+
+    try:
+        chosen_role = Role(role)
+    except ValueError:
+        err.print(f"[red]Unknown role {role!r}; use one of: "
+                  f"{', '.join(r.value for r in Role)}[/red]")
+        raise typer.Exit(2) from None
+    expires_at = None
+    if expires:
+        try:
+            expires_at = datetime.fromisoformat(expires).replace(tzinfo=UTC)
+        except ValueError:
+            err.print(f"[red]--expires must be a date like 2027-12-31, not {expires!r}[/red]")
+            raise typer.Exit(2) from None
+    with _database(), Session(db_engine.get_engine()) as session:
+        codes = None
+        if countries:
+            reference = load_reference(session)
+            codes = []
+            for code in countries.split(","):
+                country = reference.country_by_any_code(code)
+                if country is None:
+                    err.print(f"[red]Unknown country {code!r}[/red]")
+                    raise typer.Exit(2)
+                codes.append(country.alpha3)
+        key, row = create_key(session, chosen_role, codes, expires_at, label,
+                              created_by="cli")
+        session.commit()
+    err.print(f"Created {row.role} key {row.prefix}"
+              + (f" for {', '.join(row.countries)}" if row.countries else "")
+              + ". Store it now: it is not shown again.")
+    typer.echo(key)
+
+
+@keys_app.command("list")
+def keys_list(
+    all_keys: Annotated[bool, typer.Option("--all", help="Include revoked keys")] = False,
+) -> None:
+    """List keys: prefix, role, countries, expiry, last use."""
+    from app.access.service import list_keys
+
+    table = Table()
+    for column in ("prefix", "role", "countries", "label", "expires", "last used", "revoked"):
+        table.add_column(column)
+    with _database(), Session(db_engine.get_engine()) as session:
+        for row in list_keys(session, include_revoked=all_keys):
+            table.add_row(row.prefix, row.role, ",".join(row.countries or []) or "all",
+                          row.label or "", _when(row.expires_at), _when(row.last_used_at),
+                          _when(row.revoked_at))
+    Console().print(table)
+
+
+def _when(moment: object) -> str:
+    return moment.isoformat(timespec="seconds") if hasattr(moment, "isoformat") else ""
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_or_prefix: Annotated[str, typer.Argument(help="The key, or its 8-character prefix")],
+) -> None:
+    """Revoke a key: it is refused from now on (and kept, marked revoked)."""
+    from app.access.service import revoke_key
+
+    with _database(), Session(db_engine.get_engine()) as session:
+        row = revoke_key(session, key_or_prefix)
+        session.commit()
+    if row is None:
+        err.print(f"[red]No key {key_or_prefix!r}[/red]")
+        raise typer.Exit(1)
+    err.print(f"Key {row.prefix} is revoked.")
+
+
 search_commands.register(app)
 sync_commands.register(app)
 

@@ -27,6 +27,15 @@ class Settings(BaseSettings):
         default=64 * 1024 * 1024, validation_alias=AliasChoices("CNA_IMPORT_MAX_BYTES")
     )
 
+    rate_limit_anonymous: int = Field(
+        default=600, ge=1, validation_alias=AliasChoices("CNA_RATE_LIMIT_ANONYMOUS"),
+        description="requests per minute per client address without a key",
+    )
+    rate_limit_key: int = Field(
+        default=6000, ge=1, validation_alias=AliasChoices("CNA_RATE_LIMIT_KEY"),
+        description="requests per minute per API key",
+    )
+
     @property
     def embedded(self) -> bool:
         return self.database_url is None

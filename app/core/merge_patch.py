@@ -1,0 +1,18 @@
+"""JSON Merge Patch (RFC 7396)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def apply_merge_patch(target: Any, patch: Any) -> Any:
+    """Apply ``patch`` to ``target`` without modifying either."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = apply_merge_patch(result.get(key), value)
+    return result

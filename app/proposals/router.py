@@ -1,0 +1,146 @@
+"""Proposals from focal points, decided by the secretariat."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from app.access.policy import rule
+from app.access.principal import Principal, Role
+from app.api.deps import SessionDep
+from app.api.responses import json_response
+from app.core.errors import problem_responses
+from app.proposals import service
+from app.proposals.models import Proposal
+
+router = APIRouter(prefix="/v1/proposals", tags=["proposals"])
+
+Status = Literal["pending", "approved", "rejected", "stale"]
+
+
+class ProposalIn(BaseModel):
+    action: service.Action
+    authority_id: uuid.UUID | None = Field(default=None, description="for update/withdraw")
+    base_version: int | None = Field(default=None, ge=1, description="the version the "
+                                     "proposal was made against; default: the current one")
+    record: dict[str, Any] | None = Field(default=None, description="the full record, in "
+                                          "the interchange format (create/update)")
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class Decision(BaseModel):
+    comment: str = Field(min_length=1, max_length=2000)
+
+
+class ProposalOut(BaseModel):
+    id: uuid.UUID
+    action: service.Action
+    country: str
+    authority_id: uuid.UUID | None
+    base_version: int | None
+    record: dict[str, Any] | None
+    reason: str | None
+    status: Status
+    proposed_by: str
+    created_at: datetime | None
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_comment: str | None
+    result_version: int | None
+
+
+class ProposalList(BaseModel):
+    items: list[ProposalOut]
+
+
+def proposal_out(p: Proposal) -> dict[str, Any]:
+    return {
+        "id": str(p.id), "action": p.action, "country": p.country,
+        "authority_id": str(p.authority_id) if p.authority_id else None,
+        "base_version": p.base_version, "record": p.document, "reason": p.reason,
+        "status": p.status, "proposed_by": p.proposed_by,
+        "created_at": p.created_at.isoformat() if p.created_at else None,
+        "decided_by": p.decided_by,
+        "decided_at": p.decided_at.isoformat() if p.decided_at else None,
+        "decision_comment": p.decision_comment, "result_version": p.result_version,
+    }
+
+
+def _answer(request: Request, session: SessionDep, proposal: Proposal,
+            status_code: int = 200) -> Response:
+    session.commit()
+    response = json_response(request, proposal_out(proposal))
+    response.status_code = status_code
+    return response
+
+
+@router.post("", status_code=201, response_model=ProposalOut,
+             responses=problem_responses(401, 403, 404, 422))
+def create_proposal(
+    request: Request,
+    session: SessionDep,
+    body: ProposalIn,
+    principal: Principal = rule("POST", "/v1/proposals", Role.focal_point, Role.secretariat),
+) -> Response:
+    """Propose a new record, a change or a withdrawal, for one of the key's countries."""
+    proposal = service.propose(session, principal, body.action, body.authority_id,
+                               body.base_version, body.record, body.reason)
+    return _answer(request, session, proposal, 201)
+
+
+@router.get("", response_model=ProposalList, responses=problem_responses(401, 403, 422))
+def list_proposals(
+    request: Request,
+    session: SessionDep,
+    status: Status | None = Query(default=None),
+    principal: Principal = rule("GET", "/v1/proposals", Role.focal_point, Role.secretariat),
+) -> Response:
+    """The secretariat sees every proposal; a focal point sees its own."""
+    items = [proposal_out(p) for p in service.list_proposals(session, principal, status)]
+    return json_response(request, {"items": items})
+
+
+@router.get("/{proposal_id}", response_model=ProposalOut,
+            responses=problem_responses(401, 403, 404, 422))
+def get_proposal(
+    request: Request,
+    session: SessionDep,
+    proposal_id: uuid.UUID,
+    principal: Principal = rule("GET", "/v1/proposals/{proposal_id}", Role.focal_point,
+                                Role.secretariat),
+) -> Response:
+    return json_response(request, proposal_out(service.get_proposal(session, principal,
+                                                                    proposal_id)))
+
+
+@router.post("/{proposal_id}/approve", response_model=ProposalOut,
+             responses=problem_responses(401, 403, 404, 409, 422))
+def approve_proposal(
+    request: Request,
+    session: SessionDep,
+    proposal_id: uuid.UUID,
+    body: Decision,
+    principal: Principal = rule("POST", "/v1/proposals/{proposal_id}/approve",
+                                Role.secretariat),
+) -> Response:
+    """Apply the proposal against the version it was based on, or mark it stale."""
+    return _answer(request, session, service.approve(session, principal, proposal_id,
+                                                     body.comment))
+
+
+@router.post("/{proposal_id}/reject", response_model=ProposalOut,
+             responses=problem_responses(401, 403, 404, 409, 422))
+def reject_proposal(
+    request: Request,
+    session: SessionDep,
+    proposal_id: uuid.UUID,
+    body: Decision,
+    principal: Principal = rule("POST", "/v1/proposals/{proposal_id}/reject",
+                                Role.secretariat),
+) -> Response:
+    return _answer(request, session, service.reject(session, principal, proposal_id,
+                                                    body.comment))
