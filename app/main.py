@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
 from app.access.router import router as keys_router
+from app.authorities.router import import_router
 from app.authorities.router import router as authorities_router
 from app.authorities.schemas import AuthorityIn
 from app.core.errors import install_error_handlers
@@ -61,6 +62,7 @@ def create_app() -> FastAPI:
     app.include_router(health_router)
     app.include_router(reference_router)
     app.include_router(authorities_router)
+    app.include_router(import_router)
     app.include_router(proposals_router)
     app.include_router(keys_router)
     app.include_router(search_router)

@@ -253,6 +253,7 @@ POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("PUT", "/v1/authorities/{authority_id}"): SECRETARIAT,
     ("PATCH", "/v1/authorities/{authority_id}"): SECRETARIAT,
     ("POST", "/v1/authorities/{authority_id}/withdraw"): SECRETARIAT,
+    ("POST", "/v1/import"): SECRETARIAT,
     ("POST", "/v1/keys"): SECRETARIAT,
     ("GET", "/v1/keys"): SECRETARIAT,
     ("DELETE", "/v1/keys/{prefix}"): SECRETARIAT,
@@ -271,3 +272,33 @@ def test_declared_rules_match_the_access_policy(route: tuple[str, str]) -> None:
     rule = ROUTE_RULES[route]
     declared = {r.value for r in rule.roles} | ({"anonymous"} if rule.anonymous else set())
     assert declared == set(POLICY[route])
+
+
+def test_keys_cli_create_list_revoke(client: TestClient, db_url: str) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cna = str(Path(sys.executable).with_name("cna"))
+    env = {**os.environ, "DATABASE_URL": db_url}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([cna, "keys", *args], capture_output=True, text=True, env=env,
+                              timeout=120)
+
+    created = run("create", "--role", "network", "--countries", "BRA,ar",
+                  "--expires", "2099-12-31", "--label", "IberRed")
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip()
+    prefix = key.split("_")[1]
+    assert "ARG, BRA" in created.stderr
+    listed = run("list")
+    assert prefix in listed.stdout and "network" in listed.stdout
+    assert key not in listed.stdout
+    assert client.get("/v1/authorities", headers=auth(key)).status_code == 200
+    assert run("revoke", prefix).returncode == 0
+    assert client.get("/v1/authorities", headers=auth(key)).status_code == 401
+    assert prefix not in run("list").stdout
+    assert run("create", "--role", "emperor").returncode == 2
+    assert run("revoke", "deadbeef").returncode == 1

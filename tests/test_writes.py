@@ -310,3 +310,66 @@ def test_reject_and_visibility_of_proposals(client: TestClient, admin: dict[str,
     assert client.get(f"/v1/proposals/{proposal['id']}", headers=theirs).status_code == 404
     assert len(client.get("/v1/proposals", headers=focal_bra).json()["items"]) == 1
     assert client.get("/v1/authorities").json()["items"] == []
+
+
+# --------------------------------------------------------------------------- import API
+
+
+def _ndjson(records: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+
+
+def test_import_api_is_all_or_nothing_with_a_report(client: TestClient, admin: dict[str, str],
+                                                    session: Session) -> None:
+    records = [make_record(ref=f"I{i}", phones=[], emails=[]) for i in range(3)]
+    records[1]["designations"][0]["means"] = ["pigeon"]
+    headers = {**admin, "Content-Type": "application/x-ndjson"}
+    bad = client.post("/v1/import", headers=headers, content=_ndjson(records))
+    assert bad.status_code == 422
+    report = bad.json()["report"]
+    assert report["written"] is False and report["invalid"] == 1
+    assert report["errors"][0]["line"] == 2
+    assert report["errors"][0]["errors"][0]["pointer"] == "/designations/0/means/0"
+    assert _changes(session) == 0
+
+    records[1]["designations"][0]["means"] = ["post"]
+    dry = client.post("/v1/import?dry_run=true", headers=headers, content=_ndjson(records))
+    assert dry.status_code == 200 and dry.json()["created"] == 3
+    assert dry.json()["written"] is False and _changes(session) == 0
+
+    done = client.post("/v1/import", headers=headers, content=_ndjson(records))
+    assert done.json()["created"] == 3 and done.json()["written"] is True
+    again = client.post("/v1/import", headers={**admin, "Content-Type": "application/json"},
+                        content=json.dumps(records).encode())
+    assert again.json()["unchanged"] == 3 and _changes(session) == 3
+
+
+def test_import_api_enforces_its_size_limit(db_url: str, session: Session) -> None:
+    import os
+
+    from app.core.settings import get_settings
+    from app.main import create_app
+
+    key, _ = create_key(session, Role.secretariat)
+    session.commit()
+    os.environ["CNA_IMPORT_MAX_BYTES"] = "2000"
+    get_settings.cache_clear()
+    try:
+        with TestClient(create_app()) as small:
+            body = _ndjson([make_record(ref=f"S{i}") for i in range(5)])
+            assert len(body) > 2000
+
+            def chunks() -> Iterator[bytes]:
+                for i in range(0, len(body), 500):
+                    yield body[i:i + 500]
+
+            response = small.post("/v1/import", headers={"Authorization": f"Bearer {key}"},
+                                  content=chunks())
+            healthy = small.get("/healthz")
+    finally:
+        del os.environ["CNA_IMPORT_MAX_BYTES"]
+        get_settings.cache_clear()
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert healthy.status_code == 200
+    assert _changes(session) == 0

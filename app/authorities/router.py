@@ -9,16 +9,18 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi import Path as FastAPIPath
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from app.access.policy import readers, rule
 from app.access.principal import Principal, Role
 from app.api.deps import SessionDep
 from app.api.responses import json_response
-from app.authorities import history, service, writes
+from app.authorities import history, service, transfer, writes
 from app.authorities.documents import format_timestamp, render, view_of
 from app.authorities.schemas import AuthorityOut, AuthorityPage, Channel, HistoryOut, Kind
 from app.core.errors import problem_responses
 from app.core.problems import FieldError, Problem, not_found
+from app.core.settings import get_settings
 from app.reference.service import load_reference_cached
 
 router = APIRouter(prefix="/v1/authorities", tags=["authorities"])
@@ -270,3 +272,85 @@ def authority_version(
         raise not_found(f"version {version} of authority {authority_id}")
     return json_response(request, view_of(rev.document, principal.view),
                          etag=record_etag(version, principal))
+
+
+# --------------------------------------------------------------------------- import
+
+import_router = APIRouter(prefix="/v1/import", tags=["authorities"])
+
+
+class ImportReportOut(BaseModel):
+    records: int
+    created: int
+    updated: int
+    unchanged: int
+    invalid: int
+    dry_run: bool
+    written: bool
+    errors: list[dict[str, Any]]
+
+
+async def _read_limited(request: Request, limit: int) -> str:
+    """The body, read as it streams in; 413 as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise Problem(status=413, detail=f"an import may be at most {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Problem(status=413, detail=f"an import may be at most {limit} bytes")
+        chunks.append(chunk)
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Problem(status=400, detail=f"the file is not UTF-8 (byte {exc.start})") from None
+
+
+def _run_import(text: str, dry_run: bool, principal: Principal,
+                reason: str | None) -> transfer.ImportReport:
+    from sqlmodel import Session
+
+    from app.db.engine import get_engine
+
+    with Session(get_engine(), expire_on_commit=False) as session:
+        report = transfer.import_records(
+            session, transfer.parse_records(text), load_reference_cached(session),
+            actor_of(principal), dry_run=dry_run, reason=reason,
+        )
+        if report.written:
+            session.commit()
+        else:
+            session.rollback()
+    return report
+
+
+@import_router.post(
+    "", response_model=ImportReportOut,
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/x-ndjson": {"schema": {"type": "string"}},
+        "application/json": {"schema": {"type": "array",
+                                         "items": {"$ref": "#/components/schemas/AuthorityIn"}}},
+    }}},
+    responses=problem_responses(400, 401, 403, 413, 422),
+)
+async def import_file(
+    request: Request,
+    dry_run: bool = False,
+    reason: ReasonQuery = None,
+    principal: Principal = rule("POST", "/v1/import", Role.secretariat),
+) -> Response:
+    """Import NDJSON or a JSON array: all or nothing, with a report of every bad record.
+
+    Same semantics as ``cna import``: matched by id, else country + ref; unchanged records
+    are left alone; with ``dry_run=true`` nothing is written.
+    """
+    text = await _read_limited(request, get_settings().import_max_bytes)
+    report = await run_in_threadpool(_run_import, text, dry_run, principal, reason)
+    summary = report.as_dict()
+    if not report.ok:
+        raise Problem(status=422, title="Invalid records",
+                      type="https://cna-directory.example.org/problems/import",
+                      detail=f"{summary['invalid']} invalid record(s); nothing was written",
+                      extra={"report": summary})
+    return json_response(request, summary)

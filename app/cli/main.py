@@ -255,7 +255,7 @@ def keys_create(
         except ValueError:
             err.print(f"[red]--expires must be a date like 2027-12-31, not {expires!r}[/red]")
             raise typer.Exit(2) from None
-    with _database(), Session(db_engine.get_engine()) as session:
+    with _database(), Session(db_engine.get_engine(), expire_on_commit=False) as session:
         codes = None
         if countries:
             reference = load_reference(session)
@@ -285,7 +285,7 @@ def keys_list(
     table = Table()
     for column in ("prefix", "role", "countries", "label", "expires", "last used", "revoked"):
         table.add_column(column)
-    with _database(), Session(db_engine.get_engine()) as session:
+    with _database(), Session(db_engine.get_engine(), expire_on_commit=False) as session:
         for row in list_keys(session, include_revoked=all_keys):
             table.add_row(row.prefix, row.role, ",".join(row.countries or []) or "all",
                           row.label or "", _when(row.expires_at), _when(row.last_used_at),
@@ -304,7 +304,7 @@ def keys_revoke(
     """Revoke a key: it is refused from now on (and kept, marked revoked)."""
     from app.access.service import revoke_key
 
-    with _database(), Session(db_engine.get_engine()) as session:
+    with _database(), Session(db_engine.get_engine(), expire_on_commit=False) as session:
         row = revoke_key(session, key_or_prefix)
         session.commit()
     if row is None:
