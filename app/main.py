@@ -8,6 +8,7 @@ from contextlib import ExitStack, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
@@ -16,11 +17,14 @@ from app.authorities.router import import_router
 from app.authorities.router import router as authorities_router
 from app.authorities.schemas import AuthorityIn
 from app.core.errors import install_error_handlers
+from app.core.limits import LimitsMiddleware
 from app.core.logging import configure_logging
+from app.core.observability import RequestContextMiddleware
 from app.core.ratelimit import RateLimitMiddleware
 from app.core.settings import get_settings
 from app.db import engine as db_engine
 from app.db.runtime import database_url
+from app.health.metrics import router as metrics_router
 from app.health.router import router as health_router
 from app.proposals.router import router as proposals_router
 from app.reference.router import router as reference_router
@@ -57,8 +61,20 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     settings = get_settings()
+    # Added innermost first: request context wraps everything, so limits and rate-limit
+    # refusals get a request id, security headers and a log line too.
     app.add_middleware(RateLimitMiddleware, anonymous_per_minute=settings.rate_limit_anonymous,
                        key_per_minute=settings.rate_limit_key)
+    app.add_middleware(LimitsMiddleware, max_body_bytes=settings.max_body_bytes,
+                       body_timeout=settings.body_timeout_seconds)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type", "If-Match",
+                                          "If-None-Match", "Accept-Language"],
+                           expose_headers=["ETag", "Link", "X-Request-ID", "Retry-After"])
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(metrics_router)
     app.include_router(health_router)
     app.include_router(reference_router)
     app.include_router(authorities_router)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi import Path as FastAPIPath
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from app.access.policy import readers, rule
 from app.access.principal import Principal, Role
@@ -296,11 +297,14 @@ async def _read_limited(request: Request, limit: int) -> str:
     if declared and declared.isdigit() and int(declared) > limit:
         raise Problem(status=413, detail=f"an import may be at most {limit} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Problem(status=413, detail=f"an import may be at most {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise Problem(status=413, detail=f"an import may be at most {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise Problem(status=408, detail="the upload stopped before it was complete") from None
     try:
         return b"".join(chunks).decode("utf-8")
     except UnicodeDecodeError as exc:

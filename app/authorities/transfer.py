@@ -78,6 +78,8 @@ def parse_records(text: str) -> Iterator[SourceRecord]:
             continue
         try:
             yield SourceRecord(number, json.loads(line))
+        except RecursionError:
+            yield SourceRecord(number, syntax_error="JSON nested too deeply")
         except json.JSONDecodeError as exc:
             yield SourceRecord(number, syntax_error=f"not valid JSON: {exc.msg} "
                                                     f"(column {exc.colno})")
@@ -105,6 +107,9 @@ def _parse_array(text: str) -> Iterator[SourceRecord]:
     while pos < length:
         try:
             obj, end = decoder.raw_decode(text, pos)
+        except RecursionError:
+            yield SourceRecord(line_at(pos), syntax_error="JSON nested too deeply")
+            return
         except json.JSONDecodeError as exc:
             yield SourceRecord(exc.lineno, syntax_error=f"not valid JSON: {exc.msg}")
             return

@@ -36,6 +36,19 @@ class Settings(BaseSettings):
         description="requests per minute per API key",
     )
 
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, validation_alias=AliasChoices("CNA_MAX_BODY_BYTES"),
+        description="largest request body outside /v1/import",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, validation_alias=AliasChoices("CNA_BODY_TIMEOUT_SECONDS"),
+        description="a request body must arrive within this time",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, validation_alias=AliasChoices("CNA_CORS_ORIGINS"),
+        description="origins allowed by CORS (JSON list); empty: CORS off",
+    )
+
     @property
     def embedded(self) -> bool:
         return self.database_url is None

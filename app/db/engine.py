@@ -25,7 +25,16 @@ def make_engine(url: str) -> Engine:
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=20,
-        connect_args={"connect_timeout": 10},
+        pool_timeout=10,
+        connect_args={
+            "connect_timeout": 5,
+            "application_name": "cna-directory",
+            # No statement may hold a worker longer than this; requests fail with 503
+            # rather than hang when the database stalls.
+            "options": "-c statement_timeout=30000 -c idle_in_transaction_session_timeout=60000",
+            "keepalives": 1,
+            "keepalives_idle": 30,
+        },
     )
 
 
