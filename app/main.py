@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
+from app.access.policy import ALL_ROLES, ROUTE_RULES
 from app.access.router import router as keys_router
 from app.authorities.router import import_router
 from app.authorities.router import router as authorities_router
@@ -20,14 +21,17 @@ from app.core.errors import install_error_handlers
 from app.core.limits import LimitsMiddleware
 from app.core.logging import configure_logging
 from app.core.observability import RequestContextMiddleware
+from app.core.problems import PROBLEM_MEDIA_TYPE
 from app.core.ratelimit import RateLimitMiddleware
 from app.core.settings import get_settings
 from app.db import engine as db_engine
 from app.db.runtime import database_url
 from app.health.metrics import router as metrics_router
 from app.health.router import router as health_router
+from app.networks.router import router as networks_router
 from app.proposals.router import router as proposals_router
 from app.reference.router import router as reference_router
+from app.routecard.router import router as route_router
 from app.search.router import router as search_router
 from app.sync.router import router as sync_router
 
@@ -83,6 +87,8 @@ def create_app() -> FastAPI:
     app.include_router(keys_router)
     app.include_router(search_router)
     app.include_router(sync_router)
+    app.include_router(networks_router)
+    app.include_router(route_router)
     _document_record_schema(app)
     return app
 
@@ -102,10 +108,45 @@ def _document_record_schema(app: FastAPI) -> None:
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         for name, definition in definitions.get("$defs", {}).items():
             components.setdefault(name, definition)
+        _document_common_problems(schema)
         app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+_PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemModel"}}}
+_COMMON_PROBLEMS = {
+    "401": "Missing, malformed, revoked or expired API key",
+    "414": "Query string too long",
+    "429": "Rate limit exceeded (see Retry-After)",
+    "500": "Internal error (logged; no details are returned)",
+    "503": "Database unavailable (see Retry-After)",
+}
+_BODY_PROBLEMS = {
+    "400": "Body is not valid JSON or UTF-8, or nests too deeply",
+    "408": "The body did not arrive in time",
+    "413": "Body too large",
+}
+
+
+def _document_common_problems(schema: dict[str, Any]) -> None:
+    """Every /v1 operation can meet the refusals that middleware and access rules give;
+    say so in the schema, so that clients (and the fuzzer) find them documented."""
+    for path, operations in schema.get("paths", {}).items():
+        if not path.startswith("/v1/"):
+            continue
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            extra = dict(_COMMON_PROBLEMS)
+            if method in ("post", "put", "patch"):
+                extra.update(_BODY_PROBLEMS)
+            rule = ROUTE_RULES.get((method.upper(), path))
+            if rule is not None and rule.roles != ALL_ROLES:
+                extra["403"] = "The key's role may not do this"
+            for status, description in extra.items():
+                responses.setdefault(status, {"description": description,
+                                              "content": _PROBLEM_CONTENT})
 
 
 app = create_app()
