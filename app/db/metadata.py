@@ -7,6 +7,7 @@ from app.authorities import models as authority_models
 from app.changes import models as change_models
 from app.proposals import models as proposal_models
 from app.reference import models as reference_models
+from app.webhooks import models as webhook_models
 
 metadata = SQLModel.metadata
 
@@ -17,4 +18,5 @@ __all__ = [
     "metadata",
     "proposal_models",
     "reference_models",
+    "webhook_models",
 ]

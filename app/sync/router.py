@@ -1,7 +1,108 @@
-"""Routes of the sync domain."""
+"""Routes of the sync domain: the change feed and the snapshot export."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import hashlib
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from sqlmodel import Session
+
+from app.access.policy import readers
+from app.access.principal import Principal
+from app.api.deps import SessionDep
+from app.api.responses import etag_matches, json_response
+from app.authorities.transfer import to_csv, to_ndjson
+from app.core.errors import problem_responses
+from app.core.problems import FieldError, Problem
+from app.db.engine import get_engine
+from app.reference.service import load_reference_cached
+from app.sync import service
+from app.sync.schemas import FeedPage
 
 router = APIRouter(tags=["sync"])
+
+CURSOR_HEADER = "CNA-Feed-Cursor"
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified (If-None-Match)"}}
+
+
+@router.get("/v1/changes", response_model=FeedPage,
+            responses={**problem_responses(401, 403, 422), **NOT_MODIFIED})
+async def changes(
+    request: Request,
+    after: Annotated[str | None, Query(max_length=20, description="A cursor from an earlier "
+                                       "page or an export; omitted: from the beginning")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    wait: Annotated[float, Query(ge=0, le=service.MAX_WAIT_SECONDS,
+                                 description="Long poll: seconds to wait for a change when "
+                                             "nothing is new")] = 0,
+    principal: Principal = readers("GET", "/v1/changes"),
+) -> Response:
+    """Every committed change exactly once, in commit order, each with the record at that
+    version in the caller's view.  A `withdraw` entry is a tombstone."""
+    start = service.decode_cursor(after)
+    page = await service.wait_for_feed(get_engine(), start, limit, principal.view,
+                                       principal.read_scope, wait)
+    return json_response(request, page)
+
+
+def _countries(session: Session, codes: list[str]) -> list[str]:
+    reference = load_reference_cached(session)
+    resolved, errors = [], []
+    for i, code in enumerate(codes):
+        country = reference.country_by_any_code(code)
+        if country is None:
+            errors.append(FieldError(("query", "country", i), f"unknown country {code!r}",
+                                     "country"))
+        else:
+            resolved.append(country.alpha3)
+    if errors:
+        raise Problem(status=422, title="Invalid request", detail="invalid filter(s)",
+                      errors=errors)
+    return resolved
+
+
+def _export_etag(cursor: int, principal: Principal, fmt: str,
+                 filters: service.ExportFilters) -> str:
+    key = repr((fmt, principal.view.value, filters.countries,
+                filters.updated_since.isoformat() if filters.updated_since else None))
+    digest = hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+    return f'"export-{cursor}-{digest}"'
+
+
+@router.get("/v1/export",
+            responses={**problem_responses(401, 403, 422), **NOT_MODIFIED,
+                       200: {"content": {"application/x-ndjson": {}, "text/csv": {}},
+                             "description": "The records, streamed; the feed cursor to "
+                                            f"continue from is in the {CURSOR_HEADER} header"}})
+def export(
+    request: Request,
+    session: SessionDep,
+    format: Literal["ndjson", "csv"] = "ndjson",
+    country: Annotated[list[str], Query(max_length=300, description="ISO alpha-2 or alpha-3; "
+                                                                     "repeatable")] = [],  # noqa: B006
+    updated_since: datetime | None = None,
+    principal: Principal = readers("GET", "/v1/export"),
+) -> Response:
+    """Every record (withdrawn ones included, as tombstones) from one consistent snapshot,
+    in the caller's view.  Continue with `GET /v1/changes?after=<CNA-Feed-Cursor>`."""
+    countries = principal.visible_countries(_countries(session, country))
+    session.close()
+    filters = service.ExportFilters(countries=countries, updated_since=updated_since)
+    snapshot = service.Snapshot(get_engine())
+    etag = _export_etag(snapshot.cursor, principal, format, filters)
+    headers = {"ETag": etag, CURSOR_HEADER: service.encode_cursor(snapshot.cursor),
+               "Vary": "Authorization"}
+    if etag_matches(request, etag):
+        snapshot.close()
+        return Response(status_code=304, headers=headers)
+    documents = snapshot.documents(filters, principal.view)
+    if format == "csv":
+        return StreamingResponse(service.stream_and_close(snapshot, to_csv(documents)),
+                                 media_type="text/csv; charset=utf-8", headers=headers)
+    return StreamingResponse(service.stream_and_close(snapshot, to_ndjson(documents)),
+                             media_type="application/x-ndjson", headers=headers)
+

@@ -1,0 +1,264 @@
+"""The change feed and the snapshot export.  All SQL of the sync domain lives here.
+
+How the feed never skips a change
+---------------------------------
+Sequence values are taken inside transactions, so they would normally commit out of
+order: a reader could see seq 11 committed while seq 10 is still in flight, hand out
+cursor 11 and skip 10 for ever.  Migration 0004 prevents that at the source: when a
+transaction that wrote change rows commits, a deferred constraint trigger takes one
+advisory lock, renumbers those rows from the sequence and holds the lock until the commit
+is visible.  So ``seq`` order is commit order, and a change that a reader cannot see yet
+will get a higher ``seq`` than every change it can see.  The feed therefore serves, from
+one snapshot, the visible changes after the cursor in ``seq`` order and may move the
+cursor up to the highest visible ``seq`` (the *head*), never beyond.
+
+(Filtering on ``tx_id < pg_snapshot_xmin(...)`` row by row would not be enough: a
+transaction may get its xid before another one and its seq after it.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+from app.authorities.documents import View, format_timestamp, view_of
+from app.core.problems import FieldError, Problem
+
+MAX_WAIT_SECONDS = 30.0
+POLL_INTERVAL_SECONDS = 0.2
+
+# --- documents ------------------------------------------------------------------------------
+
+# JSONB does not keep key order: put stored documents back in interchange order.
+_PHONE = ("number", "kind", "label", "restricted")
+_EMAIL = ("address", "label", "restricted")
+_ORDER: dict[str, Any] = {
+    "id": None, "ref": None, "country": None, "kind": None, "name": None, "acronym": None,
+    "parent": None, "address": ("lines", "locality", "region", "postal_code"),
+    "phones": [_PHONE], "emails": [_EMAIL], "website": None, "time_zone": None,
+    "office_hours": [("days", "opens", "closes")],
+    "designations": [{
+        "type": None, "instrument": None, "article": None, "territory": None, "scope": None,
+        "since": None, "until": None, "notification": None, "languages": None,
+        "channels": None, "means": None, "urgent": ("channels", "means", "notes"),
+        "requirements": ("legal_basis_convention", "dual_criminality", "notes"),
+    }],
+    "contacts": [{"name": None, "title": None, "phones": [_PHONE], "emails": [_EMAIL],
+                  "languages": None}],
+    "notes": None, "verified_on": None, "status": None, "version": None, "updated_at": None,
+}
+
+
+def _reorder(value: Any, spec: Any) -> Any:
+    if spec is None or value is None:
+        return value
+    if isinstance(spec, list):
+        return [_reorder(v, spec[0]) for v in value] if isinstance(value, list) else value
+    if not isinstance(value, dict):
+        return value
+    keys = spec if isinstance(spec, tuple) else tuple(spec)
+    ordered = {k: _reorder(value[k], None if isinstance(spec, tuple) else spec[k])
+               for k in keys if k in value}
+    ordered.update((k, v) for k, v in value.items() if k not in ordered)
+    return ordered
+
+
+def ordered_document(document: dict[str, Any]) -> dict[str, Any]:
+    """A stored (JSONB) document with its keys in interchange order."""
+    result: dict[str, Any] = _reorder(document, _ORDER)
+    return result
+
+
+# --- cursors --------------------------------------------------------------------------------
+
+def encode_cursor(seq: int) -> str:
+    return str(seq)
+
+
+def decode_cursor(raw: str | None, name: str = "after") -> int:
+    """Cursors are opaque to clients; today they are the decimal ``seq``."""
+    if raw is None or raw == "":
+        return 0
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+        raise Problem(status=422, title="Invalid request",
+                      detail="the cursor is not one this API handed out",
+                      errors=[FieldError(("query", name), "invalid cursor", "cursor")])
+    return int(raw)
+
+
+def _begin_snapshot(session: Session) -> None:
+    """Start a REPEATABLE READ, read-only transaction: every query sees one snapshot."""
+    session.connection(execution_options={"isolation_level": "REPEATABLE READ",
+                                          "postgresql_readonly": True})
+
+
+def head(session: Session) -> int:
+    """The highest ``seq`` visible in the session's snapshot (0 for an empty log)."""
+    return int(session.execute(text("SELECT coalesce(max(seq), 0) FROM changes")).scalar_one())
+
+
+# --- the feed -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChangeRow:
+    seq: int
+    op: str
+    authority_id: uuid.UUID
+    version: int
+    country: str
+    at: datetime
+    document: dict[str, Any]
+
+
+_CHANGES_SQL = """
+SELECT c.seq, c.op, c.authority_id, c.version, c.country, c.created_at, r.document
+FROM changes c
+JOIN revisions r ON r.authority_id = c.authority_id AND r.version = c.version
+WHERE c.seq > :after {scope}
+ORDER BY c.seq
+LIMIT :limit
+"""
+
+
+def changes_after(session: Session, after: int, limit: int,
+                  countries: frozenset[str] | list[str] | None = None) -> list[ChangeRow]:
+    """Visible change rows after ``after`` in commit order, with their revision document."""
+    scope = "AND c.country = ANY(:countries)" if countries is not None else ""
+    params: dict[str, Any] = {"after": after, "limit": limit}
+    if countries is not None:
+        params["countries"] = sorted(countries)
+    rows = session.execute(text(_CHANGES_SQL.format(scope=scope)), params).all()
+    return [ChangeRow(seq=r[0], op=r[1], authority_id=r[2], version=r[3], country=r[4],
+                      at=r[5], document=r[6]) for r in rows]
+
+
+def entry(row: ChangeRow, view: View) -> dict[str, Any]:
+    return {
+        "cursor": encode_cursor(row.seq),
+        "op": row.op,
+        "id": str(row.authority_id),
+        "version": row.version,
+        "at": format_timestamp(row.at),
+        "record": view_of(ordered_document(row.document), view),
+    }
+
+
+def read_feed(engine: Engine, after: int, limit: int, view: View,
+              countries: frozenset[str] | None) -> dict[str, Any]:
+    """One page of the feed, read from one snapshot.
+
+    ``next_cursor`` is the last entry's cursor while more entries wait; otherwise the head
+    of the log in this snapshot (so changes outside a key's countries are stepped over
+    too), and never less than ``after``: an empty page returns the same cursor.
+    """
+    with Session(engine) as session:
+        _begin_snapshot(session)
+        top = head(session)
+        if after > top:
+            raise Problem(status=422, title="Invalid request",
+                          detail="the cursor is ahead of this directory's change log; "
+                                 "take a new export",
+                          errors=[FieldError(("query", "after"), "unknown cursor", "cursor")])
+        rows = changes_after(session, after, limit + 1, countries)
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    next_seq = rows[-1].seq if has_more else max(after, top)
+    return {"items": [entry(r, view) for r in rows], "next_cursor": encode_cursor(next_seq),
+            "has_more": has_more}
+
+
+async def wait_for_feed(engine: Engine, after: int, limit: int, view: View,
+                        countries: frozenset[str] | None, wait: float) -> dict[str, Any]:
+    """Long poll: answer as soon as the page has entries (or the cursor moves), at the
+    latest after ``wait`` seconds.  Each look is a short query; no connection is held
+    while waiting."""
+    deadline = time.monotonic() + min(max(wait, 0.0), MAX_WAIT_SECONDS)
+    while True:
+        page = await asyncio.to_thread(read_feed, engine, after, limit, view, countries)
+        if page["items"] or page["next_cursor"] != encode_cursor(after):
+            return page
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return page
+        await asyncio.sleep(min(POLL_INTERVAL_SECONDS, remaining))
+
+
+# --- the snapshot export --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExportFilters:
+    countries: list[str] | None = None  # None: every country
+    updated_since: datetime | None = None
+
+
+def _export_where(filters: ExportFilters) -> tuple[str, dict[str, Any]]:
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if filters.countries is not None:
+        clauses.append("a.country = ANY(:countries)")
+        params["countries"] = filters.countries
+    if filters.updated_since is not None:
+        clauses.append("a.updated_at >= :updated_since")
+        params["updated_since"] = filters.updated_since
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+class Snapshot:
+    """One REPEATABLE READ transaction: its records and its feed cursor agree exactly.
+
+    Every change with a ``seq`` up to ``cursor`` is in the snapshot, and every later change
+    will be served by the feed after ``cursor``: export + feed is lossless.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.session = Session(engine)
+        try:
+            _begin_snapshot(self.session)
+            self.cursor = head(self.session)
+        except BaseException:
+            self.session.close()
+            raise
+
+    def count(self, filters: ExportFilters) -> int:
+        where, params = _export_where(filters)
+        return int(self.session.execute(
+            text(f"SELECT count(*) FROM authorities a {where}"), params).scalar_one())
+
+    def documents(self, filters: ExportFilters, view: View,
+                  batch: int = 1000) -> Iterator[dict[str, Any]]:
+        """Every matching record (withdrawn ones included) in (country, id) order."""
+        where, params = _export_where(filters)
+        sql = text(f"""
+            SELECT r.document FROM authorities a
+            JOIN revisions r ON r.authority_id = a.id AND r.version = a.version
+            {where}
+            ORDER BY a.country, a.id
+        """).execution_options(stream_results=True, yield_per=batch)
+        for document in self.session.execute(sql, params).scalars():
+            yield view_of(ordered_document(document), view)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> Snapshot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def stream_and_close(snapshot: Snapshot, chunks: Iterator[str]) -> Iterator[bytes]:
+    """Encode a streamed body; the snapshot's transaction ends when the body does."""
+    try:
+        for chunk in chunks:
+            yield chunk.encode("utf-8")
+    finally:
+        snapshot.close()
