@@ -262,6 +262,9 @@ POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/v1/proposals/{proposal_id}"): PROPOSERS,
     ("POST", "/v1/proposals/{proposal_id}/approve"): SECRETARIAT,
     ("POST", "/v1/proposals/{proposal_id}/reject"): SECRETARIAT,
+    ("GET", "/v1/networks"): READ,
+    ("GET", "/v1/networks/{code}"): READ,
+    ("GET", "/v1/route"): READ,
 }
 
 

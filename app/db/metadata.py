@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from app.access import models as access_models
 from app.authorities import models as authority_models
 from app.changes import models as change_models
+from app.networks import models as network_models
 from app.proposals import models as proposal_models
 from app.reference import models as reference_models
 from app.webhooks import models as webhook_models
@@ -16,6 +17,7 @@ __all__ = [
     "authority_models",
     "change_models",
     "metadata",
+    "network_models",
     "proposal_models",
     "reference_models",
     "webhook_models",

@@ -15,6 +15,7 @@ from app.authorities.service import country_summary
 from app.core.errors import problem_responses
 from app.core.i18n import pick
 from app.core.problems import not_found
+from app.networks.service import list_networks, network_out
 from app.reference import service
 from app.reference.models import Country
 from app.reference.schemas import CountryDetail, CountryList, InstrumentList
@@ -64,8 +65,11 @@ def get_country(
         tag, name = pick(summary["name"], languages)
         authorities.append({**summary, "name": name, "name_lang": tag})
         by_type.update(summary["types"])
+    networks = [network_out(n, None, languages)
+                for n, _ in list_networks(session, country.alpha3)]
     payload = {**country_out(country, languages), "names": country.names,
-               "authorities": authorities, "types_designated": dict(sorted(by_type.items()))}
+               "authorities": authorities, "types_designated": dict(sorted(by_type.items())),
+               "networks": networks}
     return json_response(request, payload)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from app.networks.schemas import NetworkSummary
+
 
 class CountryOut(BaseModel):
     code: str
@@ -30,6 +32,7 @@ class CountryDetail(CountryOut):
     names: dict[str, str]
     authorities: list[AuthoritySummary]
     types_designated: dict[str, int]
+    networks: list[NetworkSummary]
 
 
 class CountryList(BaseModel):

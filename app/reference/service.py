@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
+from app.networks.service import seed_networks
 from app.reference.data import CountryRef, ReferenceData, read_json
 from app.reference.models import Article, Country, DesignationType, Instrument, Language
 
@@ -49,8 +50,9 @@ def seed_reference(session: Session) -> dict[str, int]:
     _upsert(session, DesignationType, types, ["code"])
     _upsert(session, Instrument, instruments, ["code"])
     _upsert(session, Article, articles, ["instrument_code", "article"])
+    networks = seed_networks(session)
     return {"countries": len(countries), "languages": len(languages), "types": len(types),
-            "instruments": len(instruments), "articles": len(articles)}
+            "instruments": len(instruments), "articles": len(articles), "networks": networks}
 
 
 def load_reference(session: Session) -> ReferenceData:

@@ -1,0 +1,1 @@
+"""Regional networks of central authorities and prosecutors (reference data)."""
