@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -69,8 +70,11 @@ def serve(
     migrate: Annotated[bool, typer.Option(help="Upgrade the schema before serving")] = False,
     seed: Annotated[bool, typer.Option(help="Load reference data, and demo data into an "
                                             "empty directory, before serving")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
 ) -> None:
     """Serve the API (docs at /docs). Starts an embedded PostgreSQL if DATABASE_URL is unset."""
+    import os
+
     import uvicorn
 
     from app.main import create_app
@@ -80,9 +84,16 @@ def serve(
             upgrade_head(url)
         if seed:
             _seed(demo=True)
-        api = create_app()
         err.print(f"[green]Serving on http://{host}:{port} (docs at /docs)[/green]")
-        uvicorn.run(api, host=host, port=port, log_config=None, proxy_headers=True)
+        if workers == 1:
+            uvicorn.run(create_app(), host=host, port=port, log_config=None,
+                        proxy_headers=True)
+            return
+        # Worker processes import the app themselves; they share this process's database
+        # (the embedded server, if any, stays owned and stopped by this process).
+        os.environ["DATABASE_URL"] = url
+        uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_config=None,
+                    proxy_headers=True)
 
 
 @app.command()
@@ -198,16 +209,36 @@ def export(
                                                 "stdout by default")] = None,
     view: Annotated[ExportView, typer.Option(help="full (with contacts and restricted "
                                                   "entries) or public")] = ExportView.full,
+    country: Annotated[list[str] | None, typer.Option(help="Only this country (ISO alpha-2 "
+                                                           "or alpha-3); repeatable")] = None,
+    updated_since: Annotated[datetime | None, typer.Option(
+        help="Only records changed since (YYYY-MM-DD[THH:MM:SS], UTC)")] = None,
+    cursor_file: Annotated[Path | None, typer.Option(help="Also write the feed cursor to "
+                                                          "continue from to this file")] = None,
 ) -> None:
-    """Export every record (withdrawn ones included) as NDJSON, or CSV (one row per designation)."""
-    from app.authorities.documents import View
-    from app.authorities.models import Authority
-    from app.authorities.transfer import export_documents, to_csv, to_ndjson
+    """Export every record (withdrawn ones included) as NDJSON, or CSV (one row per designation).
 
-    with _database(), Session(db_engine.get_engine()) as session:
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        total = session.scalar(select(func.count()).select_from(Authority)) or 0
-        documents = export_documents(session, View(view.value))
+    One consistent snapshot; the feed cursor from which `GET /v1/changes?after=` continues
+    losslessly is printed on stderr.
+    """
+    from app.authorities.documents import View
+    from app.authorities.transfer import to_csv, to_ndjson
+    from app.reference.service import load_reference
+    from app.sync.service import ExportFilters, Snapshot
+
+    with _database(), Snapshot(db_engine.get_engine()) as snapshot:
+        countries = None
+        if country:
+            reference = load_reference(snapshot.session)
+            found = [reference.country_by_any_code(c) for c in country]
+            unknown = [c for c, f in zip(country, found, strict=True) if f is None]
+            if unknown:
+                err.print(f"[red]Unknown country code(s): {', '.join(unknown)}[/red]")
+                raise typer.Exit(2)
+            countries = [f.alpha3 for f in found if f is not None]
+        filters = ExportFilters(countries=countries, updated_since=updated_since)
+        total = snapshot.count(filters)
+        documents = snapshot.documents(filters, View(view.value))
         chunks = to_ndjson(documents) if format is ExportFormat.ndjson else to_csv(documents)
         sink = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         try:
@@ -219,8 +250,12 @@ def export(
         finally:
             if output:
                 sink.close()
+        cursor = str(snapshot.cursor)
+    if cursor_file:
+        cursor_file.write_text(cursor + "\n", encoding="utf-8")
     if output:
         err.print(f"[green]Exported {total} record(s) to {output}.[/green]")
+    err.print(f"Feed cursor: {cursor} (continue with GET /v1/changes?after={cursor})")
 
 
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
