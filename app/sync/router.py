@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from sqlmodel import Session
 
 from app.access.policy import readers
 from app.access.principal import Principal
@@ -16,9 +15,7 @@ from app.api.deps import SessionDep
 from app.api.responses import etag_matches, json_response
 from app.authorities.transfer import to_csv, to_ndjson
 from app.core.errors import problem_responses
-from app.core.problems import FieldError, Problem
 from app.db.engine import get_engine
-from app.reference.service import load_reference_cached
 from app.sync import service
 from app.sync.schemas import FeedPage
 
@@ -49,22 +46,6 @@ async def changes(
     return json_response(request, page)
 
 
-def _countries(session: Session, codes: list[str]) -> list[str]:
-    reference = load_reference_cached(session)
-    resolved, errors = [], []
-    for i, code in enumerate(codes):
-        country = reference.country_by_any_code(code)
-        if country is None:
-            errors.append(FieldError(("query", "country", i), f"unknown country {code!r}",
-                                     "country"))
-        else:
-            resolved.append(country.alpha3)
-    if errors:
-        raise Problem(status=422, title="Invalid request", detail="invalid filter(s)",
-                      errors=errors)
-    return resolved
-
-
 def _export_etag(cursor: int, principal: Principal, fmt: str,
                  filters: service.ExportFilters) -> str:
     key = repr((fmt, principal.view.value, filters.countries,
@@ -89,7 +70,7 @@ def export(
 ) -> Response:
     """Every record (withdrawn ones included, as tombstones) from one consistent snapshot,
     in the caller's view.  Continue with `GET /v1/changes?after=<CNA-Feed-Cursor>`."""
-    countries = principal.visible_countries(_countries(session, country))
+    countries = principal.visible_countries(service.resolve_countries(session, country))
     session.close()
     filters = service.ExportFilters(countries=countries, updated_since=updated_since)
     snapshot = service.Snapshot(get_engine())
@@ -105,4 +86,5 @@ def export(
                                  media_type="text/csv; charset=utf-8", headers=headers)
     return StreamingResponse(service.stream_and_close(snapshot, to_ndjson(documents)),
                              media_type="application/x-ndjson", headers=headers)
+
 
