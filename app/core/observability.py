@@ -86,7 +86,8 @@ class RequestContextMiddleware:
             REQUEST_SECONDS.labels(scope["method"], template, str(status)).observe(elapsed)
             access_log.info(
                 "%s %s %s", scope["method"], template, status,
-                extra={"request_id": request_id, "http": {"method": scope["method"], "route": template,
-                                "status": status, "duration_ms": round(elapsed * 1000, 2)}},
+                extra={"request_id": request_id,
+                       "http": {"method": scope["method"], "route": template, "status": status,
+                                "duration_ms": round(elapsed * 1000, 2)}},
             )
             request_id_var.reset(token)
