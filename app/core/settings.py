@@ -5,8 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
 
 
 class Settings(BaseSettings):
@@ -48,6 +50,27 @@ class Settings(BaseSettings):
         default_factory=list, validation_alias=AliasChoices("CNA_CORS_ORIGINS"),
         description="origins allowed by CORS (JSON list); empty: CORS off",
     )
+
+    environment: str = Field(
+        default="development", validation_alias=AliasChoices("CNA_ENV"),
+        description="development, or anything else (e.g. production): then CNA_SECRET_KEY "
+                    "must be set",
+    )
+    secret_key: str = Field(
+        default=DEV_SECRET_KEY, min_length=16, validation_alias=AliasChoices("CNA_SECRET_KEY"),
+        description="encrypts stored webhook secrets; the default is refused outside "
+                    "development",
+    )
+    webhook_allow_private: bool = Field(
+        default=False, validation_alias=AliasChoices("CNA_WEBHOOK_ALLOW_PRIVATE"),
+        description="allow webhook URLs that resolve to private or loopback addresses",
+    )
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.environment != "development" and self.secret_key == DEV_SECRET_KEY:
+            raise ValueError("CNA_SECRET_KEY must be set outside development (CNA_ENV)")
+        return self
 
     @property
     def embedded(self) -> bool:

@@ -88,3 +88,8 @@ def export(
                              media_type="application/x-ndjson", headers=headers)
 
 
+
+# The webhook routes ride on this router (app/main.py includes it).
+from app.webhooks.router import router as webhooks_router  # noqa: E402
+
+router.include_router(webhooks_router)
