@@ -45,7 +45,10 @@ class Revision(SQLModel, table=True):
 
 class Change(SQLModel, table=True):
     __tablename__ = "changes"
-    __table_args__ = (Index("ix_changes_authority", "authority_id", "version"),)
+    __table_args__ = (
+        Index("ix_changes_authority", "authority_id", "version"),
+        Index("ix_changes_unmirrored", "seq", postgresql_where=text("mirrored_at IS NULL")),
+    )
 
     seq: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
     authority_id: uuid.UUID = Field(sa_column=Column(UUID(as_uuid=True), nullable=False))
@@ -66,3 +69,11 @@ class Change(SQLModel, table=True):
         default=None,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     )
+    # Search mirror (relay) state: set only once Meilisearch reported the task succeeded.
+    mirrored_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    mirror_attempts: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
+    mirror_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

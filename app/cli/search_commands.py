@@ -1,10 +1,164 @@
-"""`cna` commands of the search domain."""
+"""`cna` commands of the search domain: worker, reindex, search-check."""
 
 from __future__ import annotations
 
+import json
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+err = Console(stderr=True)
+
+
+@contextmanager
+def _database() -> Iterator[None]:
+    from app.core.settings import get_settings
+    from app.db import engine as db_engine
+    from app.db.runtime import database_url
+
+    with database_url(get_settings()) as url:
+        db_engine.configure_engine(url)
+        try:
+            yield
+        finally:
+            db_engine.dispose_engine()
+
+
+def _client(timeout: float = 30.0) -> Any:
+    from search.meili import configured_client
+
+    client = configured_client(timeout=timeout)
+    if client is None:
+        err.print("[red]MEILI_URL is not set:[/] search runs on Postgres and there is no "
+                  "Meilisearch index to maintain.")
+        raise typer.Exit(2)
+    return client
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                    disable=not err.is_terminal)
+
+
+def worker(
+    once: Annotated[bool, typer.Option(help="Drain the backlog once and exit")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000,
+                                            help="Change rows per Meilisearch task")] = 500,
+    poll_interval: Annotated[float, typer.Option(help="Seconds between polls when idle")]
+    = 1.0,
+) -> None:
+    """Run the background work: the search relay (change rows → Meilisearch).
+
+    Webhook delivery will run in this same worker once it exists.  Any number of workers
+    may run: they coordinate through Postgres (advisory lock, SKIP LOCKED).  Stop with
+    Ctrl-C or SIGTERM; a batch in flight is rolled back and sent again later.
+    """
+    from app.db import engine as db_engine
+    from search.meili import meili_settings
+    from search.mirror import BatchOutcome, Relay
+
+    with _database():
+        client = _client()
+        relay = Relay(db_engine.get_engine(), client, meili_settings().index,
+                      batch_size=batch_size, poll_interval=poll_interval)
+
+        def report(outcome: BatchOutcome) -> None:
+            if outcome.status == "sent":
+                err.print(f"mirrored {outcome.changes} change(s): {outcome.documents} "
+                          f"document(s), {outcome.deleted} deletion(s)")
+            elif outcome.status == "failed":
+                err.print(f"[yellow]batch failed, will retry:[/] {outcome.error}")
+
+        relay.on_batch = report
+
+        def stop(*_: Any) -> None:
+            relay.stop.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            relay.run(once=once)
+        except KeyboardInterrupt:
+            relay.stop.set()
+        finally:
+            client.close()
+
+
+def reindex(
+    postgres_only: Annotated[bool, typer.Option(
+        "--postgres-only", help="Only rebuild the derived search documents in Postgres "
+                                "(after an upgrade); needs no Meilisearch")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000)] = 1000,
+) -> None:
+    """Rebuild the search index: a fresh Meilisearch index from a snapshot, swapped in
+    atomically (swap-indexes), then the changes past the snapshot replayed.  Searches
+    keep answering from the old index until the swap."""
+    from sqlmodel import Session
+
+    from app.db import engine as db_engine
+    from search.documents import rebuild_search_documents
+    from search.meili import meili_settings
+    from search.mirror import reindex as run_reindex
+
+    with _database():
+        engine = db_engine.get_engine()
+        if postgres_only:
+            with Session(engine) as session, session.begin():
+                count = rebuild_search_documents(session)
+            err.print(f"Rebuilt {count} search document(s) in Postgres.")
+            return
+        client = _client()
+        with _progress() as progress:
+            task = progress.add_task("Indexing", total=None)
+
+            def step(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            report = run_reindex(engine, client, meili_settings().index, batch=batch_size,
+                                 progress=step)
+        client.close()
+        err.print(f"Indexed {report.documents} document(s) up to change {report.high_water_mark}"
+                  f", swapped in; replayed {report.replayed} later change(s).")
+
+
+def search_check(
+    requeue: Annotated[bool, typer.Option(help="Re-queue the drift (else only report)")]
+    = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+) -> None:
+    """Compare (id, version) between Postgres and the Meilisearch index; re-queue drift.
+    Exits 1 when drift was found."""
+    from app.db import engine as db_engine
+    from search.meili import meili_settings
+    from search.mirror import check
+
+    with _database():
+        client = _client()
+        with _progress() as progress:
+            task = progress.add_task("Reading the index", total=None)
+            report = check(db_engine.get_engine(), client, meili_settings().index,
+                           requeue=requeue,
+                           progress=lambda n: progress.update(task, completed=n))
+        client.close()
+    summary = {"checked": report.checked, "missing": report.missing, "stale": report.stale,
+               "extra": report.extra, "requeued": report.requeued}
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+    else:
+        err.print(f"Checked {report.checked} record(s): {len(report.missing)} missing, "
+                  f"{len(report.stale)} stale, {len(report.extra)} extra in the index; "
+                  f"{report.requeued} re-queued.")
+    if report.drift:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to the `cna` application."""
-    return None
+    app.command("worker")(worker)
+    app.command("reindex")(reindex)
+    app.command("search-check")(search_check)

@@ -9,6 +9,7 @@ from app.networks import models as network_models
 from app.proposals import models as proposal_models
 from app.reference import models as reference_models
 from app.webhooks import models as webhook_models
+from search import models as search_models  # noqa: F401
 
 metadata = SQLModel.metadata
 

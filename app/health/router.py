@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -12,6 +14,7 @@ from app.api.deps import SessionDep
 from app.changes.models import Change
 from app.core.errors import problem_response, problem_responses
 from app.core.problems import Problem
+from search.mirror import backlog
 
 router = APIRouter(tags=["health"])
 
@@ -26,6 +29,7 @@ class Readiness(BaseModel):
     status: str
     database: str
     changes_recorded: int
+    search_backlog: dict[str, Any]
 
 
 @router.get("/readyz", response_model=Readiness, responses=problem_responses(503))
@@ -34,7 +38,9 @@ def readyz(session: SessionDep) -> Response:
     try:
         session.execute(text("select 1"))
         changes = session.scalar(select(func.count()).select_from(Change)) or 0
+        search_backlog = backlog(session)
     except SQLAlchemyError:
         return problem_response(Problem(status=503, detail="the database is unreachable",
                                         headers={"Retry-After": "5"}))
-    return JSONResponse({"status": "ready", "database": "ok", "changes_recorded": changes})
+    return JSONResponse({"status": "ready", "database": "ok", "changes_recorded": changes,
+                         "search_backlog": search_backlog})

@@ -1,0 +1,231 @@
+"""Search: pick the engine, hydrate the hits from Postgres, highlight what matched."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import html
+import json
+import logging
+import re
+import time
+import uuid
+from dataclasses import asdict, replace
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from app.access.principal import Principal
+from app.authorities.documents import view_of
+from app.core.problems import FieldError, Problem
+from app.reference.service import load_reference_cached
+from search.documents import vocabulary
+from search.engine import EngineResult, EngineUnavailable, SearchQuery, synonyms
+from search.meili import MeiliEngine, configured_client, meili_settings
+from search.postgres import PostgresEngine
+from search.text import fold, match_cost, query_words
+
+log = logging.getLogger(__name__)
+
+MAX_OFFSET = 10_000
+FACET_NAMES = {"country": "country", "types": "type", "instruments": "instrument",
+               "languages": "language"}
+
+# After Meilisearch failed, do not try it again for this long (per process): searches
+# answer from Postgres at once instead of each waiting for a timeout.
+RETRY_AFTER_SECONDS = 5.0
+_meili_down_until = 0.0
+
+
+def _fingerprint(query: SearchQuery) -> str:
+    data = asdict(query)
+    data.pop("offset")
+    raw = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.blake2b(raw, digest_size=6).hexdigest()
+
+
+def encode_cursor(query: SearchQuery, offset: int) -> str:
+    raw = json.dumps({"o": offset, "f": _fingerprint(query)}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(query: SearchQuery, cursor: str) -> int:
+    """The offset a cursor stands for; it must come from the same query and filters."""
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        offset, fingerprint = raw["o"], raw["f"]
+        if not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
+            raise ValueError("bad offset")
+    except (ValueError, TypeError, KeyError, binascii.Error, json.JSONDecodeError):
+        raise Problem(status=422, detail="the cursor is not one this API handed out",
+                      errors=[FieldError(("query", "cursor"), "invalid cursor",
+                                         "cursor")]) from None
+    if fingerprint != _fingerprint(query):
+        raise Problem(status=422, detail="the cursor belongs to another query or filters",
+                      errors=[FieldError(("query", "cursor"), "cursor of another query",
+                                         "cursor")])
+    return int(offset)
+
+
+def run_engine(session: Session, query: SearchQuery) -> tuple[EngineResult, str]:
+    """Meilisearch when configured and answering, else Postgres; and who answered."""
+    global _meili_down_until
+    client = configured_client()
+    if client is None:
+        return PostgresEngine(session).search(query), "postgres"
+    try:
+        if time.monotonic() < _meili_down_until:
+            raise EngineUnavailable("meilisearch failed recently")
+        result = MeiliEngine(client, meili_settings().index).search(query)
+        return result, "meilisearch"
+    except EngineUnavailable as e:
+        if time.monotonic() >= _meili_down_until:
+            log.warning("search falls back to postgres", extra={"reason": str(e)})
+            _meili_down_until = time.monotonic() + RETRY_AFTER_SECONDS
+        return PostgresEngine(session).search(query), "postgres-fallback"
+    finally:
+        client.close()
+
+
+def reset_meili_backoff() -> None:
+    global _meili_down_until
+    _meili_down_until = 0.0
+
+
+def hydrate(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Current full documents of active records, from Postgres (the latest revision)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        text("SELECT a.id, r.document FROM authorities a "
+             "JOIN revisions r ON r.authority_id = a.id AND r.version = a.version "
+             "WHERE a.id = ANY(:ids) AND a.status = 'active'"), {"ids": ids}).all()
+    return {row[0]: row[1] for row in rows}
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _highlight(value: str, words: list[str], syn: dict[str, list[str]]) -> str | None:
+    """``value`` with matched words in <em>, or None when no word matched."""
+    out: list[str] = []
+    pos = 0
+    hit = False
+    for m in _WORD.finditer(value):
+        token = fold(m.group())
+        matched = False
+        for i, word in enumerate(words):
+            if token in syn.get(word, ()) or match_cost(
+                    word, token, prefix_allowed=i == len(words) - 1) is not None:
+                matched = True
+                break
+        if matched:
+            hit = True
+            out.append(html.escape(value[pos:m.start()]))
+            out.append("<em>" + html.escape(m.group()) + "</em>")
+            pos = m.end()
+    if not hit:
+        return None
+    out.append(html.escape(value[pos:]))
+    return "".join(out)
+
+
+def matched_fields(record: dict[str, Any], words: list[str],
+                   languages: list[str]) -> list[dict[str, str]]:
+    """Which fields of ``record`` the query words matched, with highlighted fragments."""
+    if not words:
+        return []
+    syn = synonyms()
+    candidates: list[tuple[str, str]] = []
+    candidates += [(f"name.{k}", v) for k, v in (record.get("name") or {}).items()]
+    if record.get("acronym"):
+        candidates.append(("acronym", record["acronym"]))
+    candidates += [(f"parent.{k}", v) for k, v in (record.get("parent") or {}).items()]
+    locality = (record.get("address") or {}).get("locality")
+    if locality:
+        candidates.append(("address.locality", locality))
+    out = []
+    for field, value in candidates:
+        fragment = _highlight(value, words, syn)
+        if fragment is not None:
+            out.append({"field": field, "highlight": fragment})
+    vocab = vocabulary()
+    country_names = vocab.country_names.get(record["country"], ())
+    for name in country_names:
+        fragment = _highlight(name, words, syn)
+        if fragment is not None:
+            out.append({"field": "country", "highlight": fragment})
+            break
+    types = sorted({d["type"] for d in record.get("designations", [])})
+    for t in types:
+        for term in vocab.type_terms.get(t, ()):
+            fragment = _highlight(term, words, syn)
+            if fragment is not None:
+                out.append({"field": "designations.type", "highlight": fragment})
+                break
+    return out
+
+
+def resolve_filters(session: Session, countries: list[str], type_: str | None,
+                    instrument: str | None) -> list[str]:
+    """Country codes as alpha-3; unknown codes, types or instruments are a 422."""
+    reference = load_reference_cached(session)
+    errors: list[FieldError] = []
+    resolved = []
+    for i, code in enumerate(countries):
+        country = reference.country_by_any_code(code)
+        if country is None:
+            errors.append(FieldError(("query", "country", i), f"unknown country {code!r}",
+                                     "country"))
+        else:
+            resolved.append(country.alpha3)
+    if type_ is not None and type_ not in reference.types:
+        errors.append(FieldError(("query", "type"), f"unknown designation type {type_!r}",
+                                 "enum"))
+    if instrument is not None and instrument not in reference.instruments:
+        errors.append(FieldError(("query", "instrument"), f"unknown instrument {instrument!r}",
+                                 "enum"))
+    if errors:
+        raise Problem(status=422, title="Invalid request", detail="invalid filter(s)",
+                      errors=errors)
+    return resolved
+
+
+def start_offset(query: SearchQuery, offset: int | None, cursor: str | None) -> int:
+    if offset is not None and cursor is not None:
+        raise Problem(status=422, detail="give either offset or cursor, not both",
+                      errors=[FieldError(("query", "cursor"), "offset and cursor given",
+                                         "conflict")])
+    if cursor is not None:
+        return decode_cursor(query, cursor)
+    return offset or 0
+
+
+def search(session: Session, principal: Principal, query: SearchQuery, offset: int,
+           languages: list[str]) -> dict[str, Any]:
+    """One page of hits in the caller's view.  ``query.countries`` is already narrowed
+    to what the caller may see (an empty list: nothing)."""
+    query = replace(query, offset=offset)
+    result, engine = run_engine(session, query)
+    documents = hydrate(session, result.ids)
+    words = query_words(query.q)
+    hits = []
+    for authority_id in result.ids:
+        document = documents.get(authority_id)
+        if document is None or not principal.may_see_country(document["country"]):
+            continue  # withdrawn or out of scope since the index was written
+        hits.append({"record": view_of(document, principal.view),
+                     "matches": matched_fields(document, words, languages)})
+    next_offset = query.offset + query.limit
+    return {
+        "hits": hits,
+        "total": result.total,
+        "facets": {FACET_NAMES[k]: v for k, v in result.facets.items()},
+        "engine": engine,
+        "limit": query.limit,
+        "offset": query.offset,
+        "next_cursor": encode_cursor(query, next_offset)
+        if next_offset < result.total and next_offset <= MAX_OFFSET else None,
+    }

@@ -1,0 +1,343 @@
+"""Search benchmark (not a test): prints figures.
+
+    .venv/bin/python bench/search.py                 # 10k and 100k, 20 s per phase
+    .venv/bin/python bench/search.py --sizes 10000 --duration 10
+
+For each size it generates a deterministic multilingual dataset (seeded), loads it in
+bulk into a fresh database (an ephemeral embedded PostgreSQL unless DATABASE_URL is set),
+starts ``cna serve`` on it, and drives it over HTTP with 8 concurrent clients: first
+``/healthz``, then ``/v1/search`` with a mix of at least 500 distinct queries (names,
+prefixes, typos, country names in several languages, filters).  It prints p50/p95/p99
+and requests per second for both, and the plan of the candidate scan (EXPLAIN).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from sqlmodel import Session
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app.db import engine as db_engine  # noqa: E402
+from app.db.local_postgres import LocalPostgres, embedded_bin_dir  # noqa: E402
+from app.db.migrate import upgrade_head  # noqa: E402
+from app.reference.data import read_json  # noqa: E402
+from app.reference.service import seed_reference  # noqa: E402
+from search.documents import (  # noqa: E402
+    COUNTRY_PREFIX,
+    TYPE_PREFIX,
+    _pseudo_rows,
+    _vocabulary_rows,
+    public_document,
+    tsvector_literal,
+    vocabulary,
+)
+from search.engine import SearchQuery  # noqa: E402
+from search.postgres import explain  # noqa: E402
+
+WORDS = {
+    "en": ["Ministry", "Justice", "Office", "International", "Cooperation", "Department",
+           "Prosecution", "Central", "Authority", "Legal", "Assistance", "Maritime",
+           "Division", "Bureau", "Federal", "National", "Affairs", "Criminal", "Police"],
+    "fr": ["Ministère", "Justice", "Bureau", "Coopération", "internationale", "Direction",
+           "pénale", "Parquet", "général", "Entraide", "judiciaire", "Service"],
+    "es": ["Ministerio", "Justicia", "Oficina", "Cooperación", "Internacional", "Dirección",
+           "Fiscalía", "General", "Asistencia", "Jurídica", "Unidad", "Extradiciones"],
+    "pt": ["Ministério", "Justiça", "Procuradoria", "Cooperação", "Jurídica",
+           "Departamento", "Internacional", "Recuperação", "Ativos", "Regional"],
+    "de": ["Bundesamt", "für", "Justiz", "Referat", "Internationale", "Rechtshilfe",
+           "Strafsachen", "Bundesministerium", "Generalstaatsanwaltschaft"],
+    "ru": ["Министерство", "юстиции", "Управление", "международного", "сотрудничества",
+           "Генеральная", "прокуратура", "правовой", "помощи", "Департамент"],
+    "ar": ["وزارة", "العدل", "إدارة", "التعاون", "الدولي", "النيابة", "العامة", "مكتب",
+           "تسليم", "المجرمين"],
+    "zh": ["司法部", "国际合作局", "最高人民检察院", "外交部", "条约法律司", "公安部"],
+}
+SYLLABLES = ["ka", "lo", "mi", "ren", "to", "vas", "qu", "el", "dor", "an", "sir", "bel",
+             "nor", "tan", "ve", "zu", "ix", "om", "pra", "lin"]
+CITIES = ["São Paulo", "Genève", "Zürich", "Kraków", "Bogotá", "Québec", "Málaga",
+          "Reykjavík", "Ciudad de México", "Brasília", "Cairo", "Москва", "北京", "Tōkyō"]
+
+
+def invented(rng: random.Random) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize()
+
+
+def generate(n: int, seed: int = 20261127) -> list[dict[str, Any]]:
+    """``n`` deterministic fictional records in the interchange format."""
+    rng = random.Random(seed)
+    countries = [c for c in read_json("countries.json")]
+    articles = [(i["code"], a["article"], a["type"]) for i in read_json("instruments.json")
+                for a in i["articles"]]
+    records = []
+    for k in range(n):
+        country = rng.choice(countries)
+        langs = rng.sample(list(WORDS), 2)
+        name = {lang: " ".join([*rng.sample(WORDS[lang], min(4, len(WORDS[lang]))),
+                                invented(rng)]) for lang in langs}
+        parent = {langs[0]: " ".join(rng.sample(WORDS[langs[0]], 3))}
+        designations = []
+        for _ in range(rng.randint(1, 3)):
+            instrument, article, type_ = rng.choice(articles)
+            designations.append({
+                "type": type_, "instrument": instrument, "article": article, "territory": [],
+                "scope": None, "since": "2005-01-01", "until": None, "notification": None,
+                "languages": sorted(set(rng.sample(["en", "fr", "es", "ar", "ru", "zh", "pt",
+                                                    "de"], 2))),
+                "channels": sorted(set(rng.sample(["central_authority", "diplomatic",
+                                                   "direct_judicial", "interpol"], 2))),
+                "means": ["email"], "urgent": None,
+                "requirements": {"legal_basis_convention": None, "dual_criminality": None,
+                                 "notes": None}})
+        records.append({
+            "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "ref": f"BENCH-{k}", "country": country["alpha3"],
+            "kind": rng.choice(["central_authority", "competent_authority", "focal_point"]),
+            "name": name, "acronym": None, "parent": parent,
+            "address": {"lines": [], "locality": rng.choice(CITIES), "region": None,
+                        "postal_code": None},
+            "phones": [], "emails": [], "website": None, "time_zone": None,
+            "office_hours": [], "designations": designations, "contacts": [], "notes": None,
+            "verified_on": None, "status": "active", "version": 1,
+            "updated_at": "2026-11-27T00:00:00.000000Z",
+        })
+    return records
+
+
+def load(url: str, records: list[dict[str, Any]]) -> None:
+    """Bulk load (COPY) authorities, designations, revisions, changes and search rows."""
+    terms: set[tuple[str, str]] = set()
+    vocab = vocabulary()
+    for code, names in vocab.country_names.items():
+        terms.update(_pseudo_rows(COUNTRY_PREFIX + code, names))
+    for code, words in vocab.type_terms.items():
+        terms.update(_pseudo_rows(TYPE_PREFIX + code, words))
+    conninfo = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(conninfo) as conn, conn.cursor() as cur:
+        with cur.copy("COPY authorities (id, country, ref, kind, name, parent, address, "
+                      "office_hours, status, version) FROM STDIN") as copy:
+            for r in records:
+                copy.write_row([r["id"], r["country"], r["ref"], r["kind"],
+                                json.dumps(r["name"]), json.dumps(r["parent"]),
+                                json.dumps(r["address"]), "[]", "active", 1])
+        with cur.copy("COPY designations (authority_id, position, type, instrument, article,"
+                      " territory, languages, channels, means, requirements) FROM STDIN") \
+                as copy:
+            for r in records:
+                for i, d in enumerate(r["designations"]):
+                    copy.write_row([r["id"], i, d["type"], d["instrument"], d["article"], [],
+                                    d["languages"], d["channels"], d["means"],
+                                    json.dumps(d["requirements"])])
+        with cur.copy("COPY revisions (authority_id, version, document, actor, actor_role) "
+                      "FROM STDIN") as copy:
+            for r in records:
+                copy.write_row([r["id"], 1, json.dumps(r, ensure_ascii=False), "bench",
+                                "system"])
+        with cur.copy("COPY changes (authority_id, version, op, country, mirrored_at) "
+                      "FROM STDIN") as copy:
+            for r in records:
+                copy.write_row([r["id"], 1, "upsert", r["country"], "2026-11-27"])
+        with cur.copy("COPY search_documents (authority_id, version, country, status, kind, "
+                      "types, instruments, languages, dkeys, terms, document) FROM STDIN") \
+                as copy:
+            for r in records:
+                doc = public_document(r)
+                terms.update(_vocabulary_rows(doc))
+                copy.write_row([r["id"], 1, r["country"], "active", r["kind"], doc["types"],
+                                doc["instruments"], doc["languages"], doc["dkeys"],
+                                tsvector_literal(doc), json.dumps(doc, ensure_ascii=False)])
+        with cur.copy("COPY search_terms (term, lexeme) FROM STDIN") as copy:
+            for t in terms:
+                copy.write_row(t)
+        conn.commit()
+        cur.execute("ANALYZE")
+
+
+def queries(records: list[dict[str, Any]], count: int = 600, seed: int = 7) \
+        -> list[dict[str, Any]]:
+    """At least ``count`` distinct queries: names, prefixes, typos, country names in
+    several languages, and filtered ones."""
+    rng = random.Random(seed)
+    countries = read_json("countries.json")
+    out: dict[str, dict[str, Any]] = {}
+    while len(out) < count:
+        r = rng.choice(records)
+        words = [w for text_ in r["name"].values() for w in text_.split()]
+        word = rng.choice(words)
+        kind = len(out) % 6
+        if kind == 0:
+            q: dict[str, Any] = {"q": " ".join(rng.sample(words, 2))}
+        elif kind == 1:
+            q = {"q": word[:rng.randint(2, max(2, min(6, len(word))))]}
+        elif kind == 2 and len(word) >= 5:
+            i = rng.randrange(1, len(word) - 1)
+            q = {"q": word[:i] + word[i + 1] + word[i] + word[i + 2:]}  # transposition
+        elif kind == 3:
+            c = rng.choice(countries)
+            lang = rng.choice(["fr", "de", "ru", "ar", "zh", "ja", "es", "en"])
+            q = {"q": c["names"].get(lang, c["names"]["en"])}
+        elif kind == 4:
+            q = {"q": word, "country": r["country"]}
+        else:
+            q = {"q": rng.choice(["extradition", "entraide judiciaire", "экстрадиция", "引渡",
+                                  "mutual legal assistance", "asistencia judicial"]) + " "
+                 + word, "type": r["designations"][0]["type"]}
+        out[json.dumps(q, sort_keys=True, ensure_ascii=False)] = q
+    return list(out.values())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def drive(base: str, path: str, params: list[dict[str, Any]], duration: float,
+          clients: int = 8) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.perf_counter() + duration
+
+    def worker(offset: int) -> None:
+        local: list[float] = []
+        bad = 0
+        with httpx.Client(base_url=base, timeout=30) as http:
+            i = offset
+            while time.perf_counter() < deadline:
+                p = params[i % len(params)] if params else None
+                i += clients
+                t0 = time.perf_counter()
+                response = http.get(path, params=p)
+                local.append(time.perf_counter() - t0)
+                if response.status_code != 200:
+                    bad += 1
+        with lock:
+            latencies.extend(local)
+            errors[0] += bad
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+    return {"requests": len(latencies), "errors": errors[0], "rps": len(latencies) / elapsed,
+            "p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99),
+            "mean": statistics.fmean(latencies) * 1000 if latencies else 0.0}
+
+
+def run_size(server_url: str, n: int, duration: float) -> dict[str, Any]:
+    name = f"cna_bench_{n}"
+    admin = server_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    upgrade_head(url)
+    engine = db_engine.make_engine(url)
+    with Session(engine) as session, session.begin():
+        seed_reference(session)
+    t0 = time.perf_counter()
+    records = generate(n)
+    load(url, records)
+    print(f"[{n}] generated and loaded in {time.perf_counter() - t0:.1f}s", flush=True)
+    mix = queries(records)
+    with Session(engine) as session:
+        plans = {q["q"]: explain(session, SearchQuery(q=q["q"])) for q in mix[:3]}
+    engine.dispose()
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url.replace("postgresql+psycopg://",
+                                                    "postgresql://"),
+           "CNA_LOG_LEVEL": "warning"}
+    env.pop("MEILI_URL", None)
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host",
+                               "127.0.0.1", "--port", str(port), "--log-level", "warning",
+                               "--no-access-log"], cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        drive(base, "/v1/search", mix[:50], 2)  # warm-up
+        health = drive(base, "/healthz", [], duration)
+        search = drive(base, "/v1/search", mix, duration)
+    finally:
+        server.terminate()
+        server.wait(10)
+    return {"size": n, "queries": len(mix), "healthz": health, "search": search,
+            "plans": plans}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--duration", type=float, default=20.0,
+                        help="seconds per measured phase")
+    args = parser.parse_args()
+    local: LocalPostgres | None = None
+    server_url = os.environ.get("DATABASE_URL")
+    if not server_url:
+        local = LocalPostgres(bin_dir=Path(embedded_bin_dir()),
+                              data_dir=Path(tempfile.mkdtemp(prefix="cna-bench-pg-")),
+                              durable=False)
+        local.start()
+        server_url = local.url()
+    try:
+        results = [run_size(server_url, n, args.duration) for n in args.sizes]
+    finally:
+        if local is not None:
+            local.destroy()
+    print()
+    print(f"{'size':>7} {'endpoint':<11} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'p99 ms':>8} {'errors':>6}")
+    for r in results:
+        for label in ("healthz", "search"):
+            m = r[label]
+            print(f"{r['size']:>7} {'/' + label if label == 'healthz' else '/v1/search':<11} "
+                  f"{m['rps']:>8.0f} {m['p50']:>8.1f} {m['p95']:>8.1f} {m['p99']:>8.1f} "
+                  f"{m['errors']:>6}")
+    for r in results:
+        ratio = r["search"]["rps"] / r["healthz"]["rps"]
+        print(f"[{r['size']}] {r['queries']} distinct queries; search throughput = "
+              f"{ratio:.0%} of /healthz; p99 {r['search']['p99']:.1f} ms")
+        for q, plan in r["plans"].items():
+            seq = "Seq Scan on search_documents" in plan
+            print(f"  EXPLAIN {q!r}: {'SEQ SCAN' if seq else 'index'}: "
+                  f"{plan.splitlines()[0].strip()}")
+    if len(results) >= 2:
+        a, b = results[0], results[-1]
+        print(f"p95 at {b['size']} / p95 at {a['size']} = "
+              f"{b['search']['p95'] / a['search']['p95']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Fixtures shared by the search tests: a database with the demo records (once per
+module), and the Meilisearch double wired into the engine."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.authorities.schemas import validate_record
+from app.authorities.service import Actor, save_record
+from app.authorities.transfer import import_records, parse_records
+from app.core.settings import get_settings
+from app.db import engine as db_engine
+from app.reference.data import reference_from_files
+from app.reference.service import invalidate_reference_cache
+from app.search import service as search_service
+from search import meili
+from search.mirror import Relay
+from tests.conftest import _execute_admin, _with_database, make_record
+from tests.meili_double import MeiliDouble
+
+DEMO_FILE = Path(__file__).resolve().parents[1] / "seed_data" / "demo" / "authorities.ndjson"
+ACTOR = Actor(name="pytest-search", role="secretariat")
+INDEX = "authorities"
+
+
+def crafted(ref: str, name: str, parent: str | None = None) -> dict[str, Any]:
+    """A record in Iceland with invented words, for the ranking cases."""
+    return make_record(
+        ref=ref, country="ISL", name={"en": name}, acronym=None,
+        parent={"en": parent} if parent else None,
+        address={"lines": [], "locality": "Reykjavik", "region": None, "postal_code": None},
+        phones=[], emails=[], contacts=[], time_zone="Atlantic/Reykjavik", notes=None,
+    )
+
+
+CRAFTED = [
+    crafted("T-EXACT", "Quendal Liaison Office"),
+    crafted("T-PREFIX", "Quendalar Liaison Office"),
+    crafted("T-PFX2", "Zorvexa Unit"),
+    crafted("T-TYPO", "Zorvix Unit"),
+    crafted("T-MORE", "Vantor Kessel Bureau"),
+    crafted("T-LESS", "Vantor Bureau"),
+    crafted("T-NAME", "Oldrin Agency"),
+    crafted("T-PARENT", "Northern Agency", parent="Oldrin Ministry"),
+    crafted("T-TIE1", "Pellucid Office"),
+    crafted("T-TIE2", "Pellucid Office Annex"),
+]
+
+
+def load_demo(session: Session) -> None:
+    reference = reference_from_files()
+    report = import_records(session, parse_records(DEMO_FILE.read_text("utf-8")), reference,
+                            ACTOR)
+    assert report.ok, report.as_dict()
+    for record in CRAFTED:
+        save_record(session, validate_record(record, reference), ACTOR)
+    session.commit()
+
+
+@pytest.fixture(scope="module")
+def demo_url(server_url: str, template_url: str) -> Iterator[str]:
+    """A database with the 149 demo records and the crafted ones, shared by a module."""
+    from sqlalchemy.engine import make_url
+
+    name = f"cna_search_{uuid.uuid4().hex[:12]}"
+    template = make_url(template_url).database
+    _execute_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    url = _with_database(server_url, name)
+    engine = db_engine.make_engine(url)
+    with Session(engine) as session:
+        load_demo(session)
+    engine.dispose()
+    yield url
+    _execute_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def use_meili(double: MeiliDouble | None) -> None:
+    """Point the search engine at ``double`` (None: back to no Meilisearch)."""
+    if double is None:
+        os.environ.pop("MEILI_URL", None)
+        meili.set_transport(None)
+    else:
+        os.environ["MEILI_URL"] = "http://meili.test:7700"
+        meili.set_transport(double)
+    get_settings.cache_clear()
+    search_service.reset_meili_backoff()
+
+
+def fill_double(url: str) -> MeiliDouble:
+    """A double holding the index of ``url``'s records, filled by the relay itself."""
+    double = MeiliDouble()
+    use_meili(double)
+    try:
+        engine = db_engine.make_engine(url)
+        client = meili.configured_client()
+        assert client is not None
+        Relay(engine, client, INDEX).run(once=True)
+        engine.dispose()
+        double.drain()
+    finally:
+        use_meili(None)
+    return double
+
+
+@pytest.fixture
+def demo_client(demo_url: str) -> Iterator[TestClient]:
+    from app.main import create_app
+
+    db_engine.configure_engine(demo_url)
+    invalidate_reference_cache()
+    with TestClient(create_app(), raise_server_exceptions=False) as c:
+        yield c
+    db_engine.dispose_engine()

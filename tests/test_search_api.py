@@ -1,0 +1,257 @@
+"""The search API: filters, facets, totals, paging, access, errors, engine fallback,
+what Meilisearch is given, and filter injection."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.db import engine as db_engine
+from search.engine import SearchQuery
+from search.meili import build_filter, filter_literal
+from search.postgres import explain
+from tests.conftest import make_record, store
+from tests.meili_double import MeiliDouble
+from tests.search_support import demo_client, demo_url, fill_double, use_meili
+
+__all__ = ["demo_client", "demo_url"]
+
+
+@pytest.fixture(scope="module")
+def double(demo_url: str) -> MeiliDouble:
+    return fill_double(demo_url)
+
+
+@pytest.fixture(params=["postgres", "meilisearch"])
+def either(request: pytest.FixtureRequest, demo_client: TestClient) -> Iterator[TestClient]:
+    if request.param == "meilisearch":
+        use_meili(request.getfixturevalue("double"))
+    try:
+        yield demo_client
+    finally:
+        use_meili(None)
+
+
+def _search(client: TestClient, **params: Any) -> dict[str, Any]:
+    response = client.get("/v1/search", params=params)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_facets_count_the_whole_filtered_result_not_the_page(either: TestClient) -> None:
+    page = _search(either, q="ministry", limit=2)
+    assert len(page["hits"]) == 2
+    assert page["total"] > 2
+    assert sum(page["facets"]["country"].values()) == page["total"]
+    for name in ("country", "type", "instrument", "language"):
+        assert page["facets"][name], name
+    # a filter narrows total and facets alike
+    narrowed = _search(either, q="ministry", country=["FRA"], limit=2)
+    assert narrowed["facets"]["country"] == {"FRA": narrowed["total"]}
+
+
+def test_postgres_and_meilisearch_agree_on_totals_facets_and_order(
+        demo_client: TestClient, double: MeiliDouble) -> None:
+    queries: list[dict[str, Any]] = [
+        {"q": "cooperation"}, {"q": "extradition", "country": ["MEX", "ESP"]},
+        {"q": "ministry of justice", "type": "extradition"},
+        {"q": "", "language": "fr"}, {"q": "maritime", "kind": "competent_authority"}]
+    for params in queries:
+        pg = _search(demo_client, limit=50, **params)
+        use_meili(double)
+        try:
+            me = _search(demo_client, limit=50, **params)
+        finally:
+            use_meili(None)
+        assert (pg["engine"], me["engine"]) == ("postgres", "meilisearch")
+        assert pg["total"] == me["total"], params
+        assert pg["facets"] == me["facets"], params
+        assert [h["record"]["id"] for h in pg["hits"]] == \
+            [h["record"]["id"] for h in me["hits"]], params
+
+
+def test_designation_filters_hold_for_one_and_the_same_designation(either: TestClient) -> None:
+    page = _search(either, type="extradition", language="fr", limit=100)
+    assert page["total"] > 0
+    for hit in page["hits"]:
+        assert any(d["type"] == "extradition" and "fr" in d["languages"]
+                   for d in hit["record"]["designations"])
+    kinds = _search(either, kind="focal_point", limit=100)
+    assert kinds["hits"] and all(h["record"]["kind"] == "focal_point" for h in kinds["hits"])
+
+
+def test_paging_by_cursor_and_by_offset_cover_every_hit_once(either: TestClient) -> None:
+    full = _search(either, q="cooperation", limit=100)
+    assert full["total"] > 10
+    seen: list[str] = []
+    params: dict[str, Any] = {"q": "cooperation", "limit": 4}
+    while True:
+        page = _search(either, **params)
+        seen += [h["record"]["id"] for h in page["hits"]]
+        if not page["next_cursor"]:
+            break
+        params = {"q": "cooperation", "limit": 4, "cursor": page["next_cursor"]}
+    assert seen == [h["record"]["id"] for h in full["hits"]][:len(seen)]
+    assert len(seen) == full["total"] == len(set(seen))
+    by_offset = _search(either, q="cooperation", limit=4, offset=4)
+    assert [h["record"]["id"] for h in by_offset["hits"]] == seen[4:8]
+
+
+def test_a_cursor_from_another_query_is_a_problem(demo_client: TestClient) -> None:
+    cursor = _search(demo_client, q="cooperation", limit=2)["next_cursor"]
+    response = demo_client.get("/v1/search", params={"q": "ministry", "cursor": cursor})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    bad = demo_client.get("/v1/search", params={"q": "x", "cursor": "not-a-cursor"})
+    assert bad.status_code == 422
+
+
+def test_bad_filters_are_problems_with_field_pointers(demo_client: TestClient) -> None:
+    response = demo_client.get("/v1/search", params={"country": "ZZZ", "type": "nope",
+                                                     "limit": 0})
+    assert response.status_code == 422
+    body = response.json()
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert body["status"] == 422
+
+
+def test_hits_are_in_the_callers_view_and_carry_highlights(either: TestClient) -> None:
+    page = _search(either, q="Procuradoria")
+    hit = page["hits"][0]
+    record = hit["record"]
+    assert "contacts" not in record  # anonymous: public view
+    assert all(not p["restricted"] for p in record["phones"])
+    assert {"field": "name.pt", "highlight": "<em>Procuradoria</em> Regional de Cooperação "
+            "Internacional em São Paulo"} in hit["matches"]
+
+
+def test_highlights_escape_html() -> None:
+    from app.search.service import _highlight
+
+    assert _highlight("<b>Justice</b> & co", ["justice"], {}) == \
+        "&lt;b&gt;<em>Justice</em>&lt;/b&gt; &amp; co"
+
+
+def test_only_public_fields_reach_meilisearch(double: MeiliDouble, demo_url: str) -> None:
+    engine = db_engine.make_engine(demo_url)
+    with Session(engine) as session:
+        from sqlalchemy import text
+
+        restricted = session.execute(text(
+            "SELECT number FROM phones WHERE restricted OR contact_id IS NOT NULL "
+            "UNION ALL SELECT address FROM emails WHERE restricted OR contact_id IS NOT NULL "
+            "UNION ALL SELECT name FROM contacts")).scalars().all()
+        public_phones = session.execute(text(
+            "SELECT number FROM phones WHERE NOT restricted AND contact_id IS NULL"
+        )).scalars().all()
+    engine.dispose()
+    assert restricted, "the demo data must hold restricted values for this test to mean much"
+    docs = double.indexes["authorities"].documents
+    assert len(docs) == 159
+    blob = json.dumps(list(docs.values()), ensure_ascii=False)
+    for value in restricted:
+        assert value not in blob, value
+    for value in public_phones:
+        assert value not in blob  # no phones at all: search needs none
+    for doc in docs.values():
+        assert not {"contacts", "phones", "emails", "notes", "address"} & set(doc)
+
+
+@pytest.mark.parametrize("hostile", [
+    'en" OR status = "withdrawn',
+    'fr\\" OR country = "BRA',
+    "x' OR '1'='1",
+])
+def test_no_user_input_reaches_a_filter_unescaped(hostile: str, double: MeiliDouble) -> None:
+    # the builder quotes every value
+    clauses = build_filter(SearchQuery(kind=hostile, countries=[hostile]))
+    assert f"kind = {filter_literal(hostile)}" in clauses
+    # and the double, which parses filters like Meilisearch, reads it as one literal
+    double.searches.clear()
+    from search.meili import MeiliClient, MeiliEngine
+
+    use_meili(double)
+    try:
+        client = MeiliClient(url="http://meili.test:7700")
+        result = MeiliEngine(client, "authorities").search(SearchQuery(kind=hostile))
+        client.close()
+    finally:
+        use_meili(None)
+    assert result.total == 0  # not "every withdrawn record" nor "every BRA record"
+
+
+def test_injection_through_the_api_is_refused_or_inert(demo_client: TestClient,
+                                                       double: MeiliDouble) -> None:
+    use_meili(double)
+    try:
+        response = demo_client.get("/v1/search", params={"language": 'en" OR country = "BRA'})
+        assert response.status_code == 422
+        response = demo_client.get("/v1/search", params={"q": '" OR status = "withdrawn'})
+        assert response.status_code == 200
+        assert double.searches[-1]["q"] == '" OR status = "withdrawn'
+        assert all("withdrawn" not in json.dumps(f) for f in double.searches[-1]["filter"][1:])
+    finally:
+        use_meili(None)
+
+
+def test_unreachable_meilisearch_falls_back_to_postgres_and_says_so(
+        demo_client: TestClient, double: MeiliDouble) -> None:
+    use_meili(double)
+    try:
+        for mode in ("down", "status_5xx"):
+            setattr(double, mode, True)
+            try:
+                page = _search(demo_client, q="Procuradoria")
+            finally:
+                setattr(double, mode, False)
+            assert page["engine"] == "postgres-fallback"
+            assert page["hits"][0]["record"]["ref"] == "DEMO-BRA-PRCI-SP"
+            from app.search.service import reset_meili_backoff
+
+            reset_meili_backoff()
+        assert _search(demo_client, q="Procuradoria")["engine"] == "meilisearch"
+    finally:
+        use_meili(None)
+
+
+def test_network_keys_see_only_their_countries(demo_client: TestClient, demo_url: str) -> None:
+    from app.access.principal import Principal, Role
+    from app.authorities.documents import View
+    from app.search import service
+
+    principal = Principal(role=Role.network, key_id=uuid.uuid4(), countries=frozenset({"FRA"}))
+    engine = db_engine.get_engine()
+    with Session(engine) as session:
+        countries = principal.visible_countries(service.resolve_filters(session, [], None,
+                                                                        None))
+        page = service.search(session, principal, SearchQuery(q="ministry",
+                                                              countries=countries), 0, ["en"])
+    assert page["hits"] and {h["record"]["country"] for h in page["hits"]} == {"FRA"}
+    assert page["facets"]["country"] == {"FRA": page["total"]}
+    assert principal.view is View.full and "contacts" in page["hits"][0]["record"]
+
+
+def test_the_candidate_scan_uses_the_gin_index(demo_client: TestClient) -> None:
+    with Session(db_engine.get_engine()) as session:
+        session.execute(__import__("sqlalchemy").text("SET enable_seqscan = off"))
+        plan = explain(session, SearchQuery(q="ministry"))
+    assert "ix_search_documents_terms" in plan, plan
+
+
+def test_readyz_reports_the_search_backlog(client: TestClient, session: Session,
+                                           reference: Any) -> None:
+    assert client.get("/readyz").json()["search_backlog"]["pending"] == 0
+    store(session, reference, make_record())
+    store(session, reference, make_record(ref="OTHER", name={"en": "Other office"}))
+    body = client.get("/readyz").json()
+    backlog = body["search_backlog"]
+    assert backlog["meilisearch_configured"] is False
+    assert backlog["pending"] == body["changes_recorded"] == 2  # nothing mirrors here
+    assert backlog["oldest_pending_age_seconds"] >= 0

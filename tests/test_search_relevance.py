@@ -1,0 +1,198 @@
+"""One relevance suite, golden queries → expected top hits, run against every engine.
+
+- ``postgres``: the default engine, on the module's database;
+- ``meilisearch``: the same queries through the Meilisearch engine, against the
+  in-process double of its HTTP API, filled by the relay;
+- ``meilisearch-live``: the same again against a real server when ``MEILI_URL`` is set
+  (these are *skipped*, not passed, otherwise: pytest reports them as skipped).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.meili_double import MeiliDouble
+from tests.search_support import demo_client, demo_url, fill_double, use_meili
+
+__all__ = ["demo_client", "demo_url"]
+
+Check = Callable[[list[dict[str, Any]], dict[str, Any]], None]
+
+
+def refs(hits: list[dict[str, Any]]) -> list[str]:
+    return [h["record"]["ref"] for h in hits]
+
+
+def top_is(ref: str) -> Check:
+    def check(hits: list[dict[str, Any]], page: dict[str, Any]) -> None:
+        assert hits and hits[0]["record"]["ref"] == ref, refs(hits)[:5]
+    return check
+
+
+def top_all_country(country: str, n: int) -> Check:
+    def check(hits: list[dict[str, Any]], page: dict[str, Any]) -> None:
+        got = [h["record"]["country"] for h in hits[:n]]
+        assert got == [country] * n, refs(hits)[:n + 2]
+    return check
+
+
+def in_top(ref: str, n: int) -> Check:
+    def check(hits: list[dict[str, Any]], page: dict[str, Any]) -> None:
+        assert ref in refs(hits)[:n], refs(hits)[:n]
+    return check
+
+
+def before(first: str, second: str) -> Check:
+    def check(hits: list[dict[str, Any]], page: dict[str, Any]) -> None:
+        order = refs(hits)
+        assert first in order and second in order, order
+        assert order.index(first) < order.index(second), order
+    return check
+
+
+def top_have_type(type_: str, n: int) -> Check:
+    def check(hits: list[dict[str, Any]], page: dict[str, Any]) -> None:
+        assert len(hits) >= n
+        for h in hits[:n]:
+            assert type_ in {d["type"] for d in h["record"]["designations"]}, refs(hits)[:n]
+    return check
+
+
+def top_highlight(fragment: str) -> Check:
+    def check(hits: list[dict[str, Any]], page: dict[str, Any]) -> None:
+        assert hits, "no hits"
+        texts = [m["highlight"] for m in hits[0]["matches"]]
+        assert any(fragment in t for t in texts), texts
+    return check
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    q: str
+    check: Check
+
+
+CASES = [
+    # names, acronym, parent body, locality
+    Case("name", "Procuradoria Regional", top_is("DEMO-BRA-PRCI-SP")),
+    Case("acronym", "BCPI", top_is("DEMO-FRA-BCPI")),
+    Case("parent", "Bundesministerium der Justiz", top_is("DEMO-DEU-BFJ-IRH")),
+    Case("locality", "Cuxhaven", top_is("DEMO-DEU-MKZB")),
+    Case("name-ru", "Министерство юстиции", top_is("DEMO-RUS-MINJUST")),
+    # country names in any CLDR language
+    Case("country-fr", "Brésil", top_all_country("BRA", 3)),
+    Case("country-de", "Brasilien", top_all_country("BRA", 3)),
+    Case("country-ru", "Бразилия", top_all_country("BRA", 3)),
+    Case("country-ar", "البرازيل", top_all_country("BRA", 3)),
+    Case("country-zh", "巴西", top_all_country("BRA", 3)),
+    Case("country-ja", "ブラジル", top_all_country("BRA", 3)),
+    Case("germany-fr", "Allemagne", top_all_country("DEU", 3)),
+    Case("germany-es", "Alemania", top_all_country("DEU", 3)),
+    Case("germany-ru", "Германия", top_all_country("DEU", 3)),
+    # across scripts
+    Case("translit-ru", "Ministerstvo yustitsii", top_is("DEMO-RUS-MINJUST")),
+    Case("translit-ru-unidecode", "Ministerstvo iustitsii", top_is("DEMO-RUS-MINJUST")),
+    Case("misr", "Misr", top_all_country("EGY", 3)),
+    Case("misr-arabic-body", "Misr", in_top("DEMO-EGY-OICE", 3)),
+    # without diacritics
+    Case("no-diacritics-fr", "Ministere", top_highlight("<em>Ministère</em>")),
+    Case("no-diacritics-pt", "Sao Paulo", top_is("DEMO-BRA-PRCI-SP")),
+    # typos
+    Case("typo-ministery", "Ministery", top_highlight("<em>Ministry</em>")),
+    Case("typo-extradtion", "extradtion", top_have_type("extradition", 5)),
+    Case("typo-brazill", "Brazill", top_all_country("BRA", 3)),
+    Case("typo-two", "Procuradorya Regionall", top_is("DEMO-BRA-PRCI-SP")),
+    # as you type
+    Case("prefix-minis", "Minis", top_highlight("<em>Minis")),
+    Case("prefix-procurad", "Procurad", top_is("DEMO-BRA-PRCI-SP")),
+    Case("prefix-two-letters", "Cu", in_top("DEMO-DEU-MKZB", 20)),
+    # designation words in the six UN languages
+    Case("type-en", "extradition", top_have_type("extradition", 5)),
+    Case("type-es", "extradición", top_have_type("extradition", 5)),
+    Case("type-ru", "экстрадиция", top_have_type("extradition", 5)),
+    Case("type-zh", "引渡", top_have_type("extradition", 5)),
+    Case("type-ar", "تسليم المجرمين", top_have_type("extradition", 5)),
+    Case("type-mla-en", "mutual legal assistance", top_have_type("mutual_legal_assistance", 5)),
+    Case("type-mla-fr", "entraide judiciaire", top_have_type("mutual_legal_assistance", 5)),
+    Case("type-mla-es", "asistencia judicial recíproca",
+         top_have_type("mutual_legal_assistance", 5)),
+    Case("type-tsp-ru", "передача осужденных", top_have_type("transfer_of_sentenced_persons", 5)),
+    # ranking
+    Case("exact-beats-prefix", "quendal", before("T-EXACT", "T-PREFIX")),
+    Case("prefix-beats-typo", "zorvex", before("T-PFX2", "T-TYPO")),
+    Case("more-words", "vantor kessel", before("T-MORE", "T-LESS")),
+    Case("name-beats-parent", "oldrin", before("T-NAME", "T-PARENT")),
+    Case("combined", "extradition Brasil", top_all_country("BRA", 1)),
+]
+
+
+def _engines() -> list[Any]:
+    live = pytest.mark.skipif(not os.environ.get("MEILI_URL"),
+                              reason="MEILI_URL is not set: the live Meilisearch suite "
+                                     "did not run")
+    return ["postgres", "meilisearch", pytest.param("meilisearch-live", marks=[
+        live, pytest.mark.meili_live])]
+
+
+@pytest.fixture(scope="module")
+def double(demo_url: str) -> MeiliDouble:
+    return fill_double(demo_url)
+
+
+@pytest.fixture(scope="module")
+def live_index(demo_url: str) -> Iterator[None]:
+    """Fill a real Meilisearch (MEILI_URL) with the module's records, through reindex."""
+    from app.db import engine as db_engine
+    from search.meili import configured_client
+    from search.mirror import reindex
+
+    client = configured_client(timeout=30)
+    assert client is not None
+    engine = db_engine.make_engine(demo_url)
+    reindex(engine, client, "authorities")
+    engine.dispose()
+    yield
+
+
+@pytest.fixture(params=_engines())
+def engine_client(request: pytest.FixtureRequest, demo_client: TestClient) \
+        -> Iterator[tuple[str, TestClient]]:
+    saved = os.environ.get("MEILI_URL")
+    if request.param == "meilisearch":
+        use_meili(request.getfixturevalue("double"))
+    elif request.param == "meilisearch-live":
+        request.getfixturevalue("live_index")
+    try:
+        yield request.param, demo_client
+    finally:
+        use_meili(None)
+        if saved is not None:
+            os.environ["MEILI_URL"] = saved
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_golden_query(case: Case, engine_client: tuple[str, TestClient]) -> None:
+    name, client = engine_client
+    response = client.get("/v1/search", params={"q": case.q, "limit": 20})
+    assert response.status_code == 200, response.text
+    page = response.json()
+    expected_engine = "postgres" if name == "postgres" else "meilisearch"
+    assert page["engine"] == expected_engine
+    case.check(page["hits"], page)
+
+
+def test_ties_are_broken_stably_by_id(engine_client: tuple[str, TestClient]) -> None:
+    _, client = engine_client
+    first = client.get("/v1/search", params={"q": "pellucid office"}).json()
+    again = client.get("/v1/search", params={"q": "pellucid office"}).json()
+    ties = [h["record"] for h in first["hits"] if h["record"]["ref"] in ("T-TIE1", "T-TIE2")]
+    assert [t["ref"] for t in ties] == [h["record"]["ref"] for h in again["hits"]
+                                        if h["record"]["ref"] in ("T-TIE1", "T-TIE2")]
+    assert [t["id"] for t in ties] == sorted(t["id"] for t in ties)
