@@ -34,6 +34,7 @@ from app.reference.router import router as reference_router
 from app.routecard.router import router as route_router
 from app.search.router import router as search_router
 from app.sync.router import router as sync_router
+from app.web.router import router as web_router
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ def create_app() -> FastAPI:
     app.include_router(sync_router)
     app.include_router(networks_router)
     app.include_router(route_router)
+    app.include_router(web_router)
     _document_record_schema(app)
     return app
 

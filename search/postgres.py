@@ -70,8 +70,12 @@ def expand_words(session: Session, words: list[str]) -> list[WordMatch]:
             params[f"p{i}"] = _like_escape(word) + "%"
             parts.append(f"SELECT {i}, term, lexeme FROM search_terms "
                          f"WHERE term LIKE :p{i} AND lexeme LIKE '~%'")
-        if typo_budget(word):
-            parts.append(f"SELECT {i}, term, lexeme FROM search_terms WHERE term % :w{i}")
+        budget = typo_budget(word)
+        if budget:
+            params[f"lo{i}"] = len(word) - budget
+            params[f"hi{i}"] = len(word) + budget
+            parts.append(f"SELECT {i}, term, lexeme FROM search_terms WHERE term % :w{i} "
+                         f"AND length(term) BETWEEN :lo{i} AND :hi{i}")
     session.execute(text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
                     {"t": TRIGRAM_THRESHOLD})
     rows = session.execute(text(" UNION ".join(parts)), params).all()

@@ -265,6 +265,7 @@ POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/v1/networks"): READ,
     ("GET", "/v1/networks/{code}"): READ,
     ("GET", "/v1/route"): READ,
+    ("GET", "/v1/authorities/{authority_id}.vcf"): READ,
 }
 
 

@@ -16,7 +16,7 @@ from app.access.policy import readers, rule
 from app.access.principal import Principal, Role
 from app.api.deps import SessionDep
 from app.api.responses import json_response
-from app.authorities import history, service, transfer, writes
+from app.authorities import history, service, transfer, vcard, writes
 from app.authorities.documents import format_timestamp, render, view_of
 from app.authorities.schemas import AuthorityOut, AuthorityPage, Channel, HistoryOut, Kind
 from app.core.errors import problem_responses
@@ -105,6 +105,23 @@ def list_authorities(
                          headers=headers)
 
 
+@router.get("/{authority_id}.vcf", response_class=Response,
+            responses={200: {"content": {vcard.MEDIA_TYPE: {}},
+                             "description": "RFC 6350 vCard 4.0"},
+                       **problem_responses(404, 422), 304: {"description": "Not modified"}})
+def get_authority_vcard(
+    request: Request,
+    session: SessionDep,
+    authority_id: uuid.UUID,
+    principal: Principal = readers("GET", "/v1/authorities/{authority_id}.vcf"),
+) -> Response:
+    """One record as a vCard 4.0 contact card, in the caller's view."""
+    authority = service.get_authority(session, authority_id)
+    if authority is None or not principal.may_see_country(authority.country):
+        raise not_found(f"authority {authority_id}")
+    return vcard.vcard_response(request, session, authority, principal)
+
+
 @router.get("/{authority_id}", response_model=AuthorityOut,
             responses={**problem_responses(404, 422), 304: {"description": "Not modified"}})
 def get_authority(
@@ -117,8 +134,11 @@ def get_authority(
     authority = service.get_authority(session, authority_id)
     if authority is None or not principal.may_see_country(authority.country):
         raise not_found(f"authority {authority_id}")
+    if vcard.wants_vcard(request):  # Accept: text/vcard
+        return vcard.vcard_response(request, session, authority, principal)
     return json_response(request, view_of(render(authority), principal.view),
-                         etag=record_etag(authority.version, principal))
+                         etag=record_etag(authority.version, principal),
+                         headers={"Vary": "Accept, Accept-Language, Authorization"})
 
 
 

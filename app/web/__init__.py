@@ -1,0 +1,1 @@
+"""The web page for officials: server-rendered templates and a little JavaScript."""

@@ -1,0 +1,198 @@
+// CNA Directory web page: type-ahead search on /v1/search, an optional API key kept in
+// sessionStorage (sent as a Bearer token), and keyboard navigation of the results.
+(function () {
+  "use strict";
+  var KEY = "cna_api_key";
+  var ui = JSON.parse(document.getElementById("ui").textContent);
+  var t = ui.t;
+  var lang = ui.lang;
+
+  function apiKey() {
+    try { return sessionStorage.getItem(KEY) || ""; } catch (e) { return ""; }
+  }
+  function headers() {
+    var h = { "Accept-Language": lang };
+    var key = apiKey();
+    if (key) { h.Authorization = "Bearer " + key; }
+    return h;
+  }
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+  function pickName(names) {
+    if (!names) { return ["", ""]; }
+    var order = [lang, "en"];
+    for (var i = 0; i < order.length; i++) {
+      if (names[order[i]]) { return [order[i], names[order[i]]]; }
+    }
+    var first = Object.keys(names)[0];
+    return [first, names[first]];
+  }
+  function setKeyStatus(message) {
+    var status = document.getElementById("key-status");
+    if (status) { status.textContent = message; }
+  }
+
+  // ------------------------------------------------------------------ search
+  var labels = {};
+  var labelNode = document.getElementById("labels");
+  if (labelNode) { labels = JSON.parse(labelNode.textContent); }
+  var form = document.getElementById("search-form");
+  var results = document.getElementById("results");
+  var statusNode = document.getElementById("results-status");
+  var q = document.getElementById("q");
+  var sequence = 0;
+  var timer = null;
+
+  function params() {
+    var p = new URLSearchParams();
+    p.set("q", q.value.trim());
+    ["country", "type", "language"].forEach(function (name) {
+      var value = form.elements[name].value;
+      if (value) { p.set(name, value); }
+    });
+    return p;
+  }
+
+  function fallbackSearch(p) {
+    // Used only where /v1/search does not exist: the list route, filtered here by text.
+    var list = new URLSearchParams(p);
+    var text = (list.get("q") || "").toLowerCase();
+    list.delete("q");
+    list.set("limit", "200");
+    return fetch("/v1/authorities?" + list.toString(), { headers: headers() })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r); })
+      .then(function (page) {
+        var hits = page.items.filter(function (rec) {
+          var hay = [rec.acronym || ""].concat(Object.values(rec.name)).join(" ").toLowerCase();
+          return !text || hay.indexOf(text) !== -1;
+        }).map(function (rec) { return { record: rec, matches: [] }; });
+        return { hits: hits.slice(0, 20), total: hits.length };
+      });
+  }
+
+  function render(page) {
+    results.textContent = "";
+    page.hits.forEach(function (hit) {
+      var rec = hit.record;
+      var name = pickName(rec.name);
+      var li = el("li", { "class": "hit" });
+      var a = el("a", { href: "/authorities/" + rec.id + "?lang=" + lang, lang: name[0] },
+                 name[1] + (rec.acronym ? " (" + rec.acronym + ")" : ""));
+      li.appendChild(a);
+      var types = [];
+      (rec.designations || []).forEach(function (d) {
+        var label = (labels.type || {})[d.type] || d.type;
+        if (types.indexOf(label) === -1) { types.push(label); }
+      });
+      li.appendChild(el("span", { "class": "hit-meta" },
+                        ((labels.country || {})[rec.country] || rec.country) + " · " +
+                        types.join(", ")));
+      results.appendChild(li);
+    });
+    statusNode.textContent = page.total ? t.results_count.replace("{n}", page.total)
+                                        : t.no_results;
+  }
+
+  var lastQuery = null;
+
+  function runSearch(force) {
+    var p = params();
+    if (force !== true && p.toString() === lastQuery) { return; }  // nothing changed
+    lastQuery = p.toString();
+    var mine = ++sequence;
+    statusNode.textContent = t.searching;
+    var shown = new URLSearchParams(p);
+    shown.set("lang", lang);
+    history.replaceState(null, "", "/?" + shown.toString());
+    var query = new URLSearchParams(p);
+    query.set("limit", "20");
+    fetch("/v1/search?" + query.toString(), { headers: headers() })
+      .then(function (r) {
+        if (r.status === 404) { return fallbackSearch(p); }
+        if (r.status === 401) {
+          setKeyStatus(t.key_refused); lastQuery = null; return Promise.reject(r);
+        }
+        return r.ok ? r.json() : Promise.reject(r);
+      })
+      .then(function (page) { if (mine === sequence) { render(page); } })
+      .catch(function () {
+        if (mine === sequence) { lastQuery = null; statusNode.textContent = t.search_failed; }
+      });
+  }
+
+  function links() { return Array.prototype.slice.call(results.querySelectorAll("a")); }
+
+  if (form && results && q) {
+    q.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { runSearch(false); }, 150);
+    });
+    form.addEventListener("change", function (event) {
+      if (event.target !== q) { runSearch(false); }
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault(); runSearch(true);
+    });
+    q.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown") {
+        var first = links()[0];
+        if (first) { event.preventDefault(); first.focus(); }
+      }
+    });
+    results.addEventListener("keydown", function (event) {
+      var all = links();
+      var at = all.indexOf(document.activeElement);
+      if (at === -1) { return; }
+      if (event.key === "ArrowDown" && at < all.length - 1) {
+        event.preventDefault(); all[at + 1].focus();
+      } else if (event.key === "ArrowUp") {
+        event.preventDefault();
+        if (at === 0) { q.focus(); } else { all[at - 1].focus(); }
+      } else if (event.key === "Escape") {
+        event.preventDefault(); q.focus();
+      }
+    });
+    runSearch(true);
+  }
+
+  // ------------------------------------------------------------------ keyed views
+  function refreshPartials() {
+    ["record", "route-card"].forEach(function (id) {
+      var box = document.getElementById(id);
+      if (!box || !box.dataset.partial) { return; }
+      fetch(box.dataset.partial, { headers: headers() }).then(function (r) {
+        if (r.status === 401 && apiKey()) { setKeyStatus(t.key_refused); return null; }
+        return r.text();
+      }).then(function (html) {
+        if (html !== null) { box.innerHTML = html; }
+      });
+    });
+  }
+
+  var keyForm = document.getElementById("key-form");
+  var keyInput = document.getElementById("api-key");
+  if (keyForm && keyInput) {
+    keyForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var value = keyInput.value.trim();
+      try {
+        if (value) { sessionStorage.setItem(KEY, value); } else { sessionStorage.removeItem(KEY); }
+      } catch (e) { /* storage refused: the key is not kept */ }
+      keyInput.value = "";
+      setKeyStatus(value ? t.key_active : "");
+      if (form && results) { runSearch(true); }
+      refreshPartials();
+    });
+    document.getElementById("key-forget").addEventListener("click", function () {
+      try { sessionStorage.removeItem(KEY); } catch (e) { /* nothing kept */ }
+      setKeyStatus("");
+      if (form && results) { runSearch(true); }
+      refreshPartials();
+    });
+    if (apiKey()) { setKeyStatus(t.key_active); refreshPartials(); }
+  }
+})();
