@@ -58,16 +58,22 @@ _ORDER: dict[str, Any] = {
 
 
 def _reorder(value: Any, spec: Any) -> Any:
-    if spec is None or value is None:
-        return value
+    """Reorder ``value`` after ``spec``: a tuple (flat object keys), a list of one spec
+    (array items), a dict (object keys with their own specs; None: leave as is)."""
     if isinstance(spec, list):
         return [_reorder(v, spec[0]) for v in value] if isinstance(value, list) else value
     if not isinstance(value, dict):
         return value
-    keys = spec if isinstance(spec, tuple) else tuple(spec)
-    ordered = {k: _reorder(value[k], None if isinstance(spec, tuple) else spec[k])
-               for k in keys if k in value}
-    ordered.update((k, v) for k, v in value.items() if k not in ordered)
+    if isinstance(spec, tuple):
+        ordered = {k: value[k] for k in spec if k in value}
+    else:
+        ordered = {}
+        for k, sub in spec.items():
+            if k in value:
+                v = value[k]
+                ordered[k] = v if sub is None or v is None else _reorder(v, sub)
+    if len(ordered) != len(value):
+        ordered.update((k, v) for k, v in value.items() if k not in ordered)
     return ordered
 
 
