@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -17,12 +20,21 @@ from app.db.runtime import database_url, embedded_server
 CNA = str(Path(sys.executable).with_name("cna"))
 
 
+@pytest.fixture
+def work_dir() -> Iterator[Path]:
+    """A directory outside pytest's basetemp: a concurrent pytest session resets that to
+    0700, which would lock out the unprivileged user the server runs as."""
+    path = Path(tempfile.mkdtemp(prefix="cna-embedded-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def _conninfo(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def test_embedded_server_starts_in_data_dir_with_utf8_locale_and_stops(tmp_path: Path) -> None:
-    settings = Settings(DATABASE_URL=None, CNA_DATA_DIR=tmp_path / "data")
+def test_embedded_server_starts_in_data_dir_with_utf8_locale_and_stops(work_dir: Path) -> None:
+    settings = Settings(DATABASE_URL=None, CNA_DATA_DIR=work_dir / "data")
     with database_url(settings) as url:
         with psycopg.connect(_conninfo(url)) as conn:
             version = conn.execute("show server_version_num").fetchone()
@@ -33,7 +45,7 @@ def test_embedded_server_starts_in_data_dir_with_utf8_locale_and_stops(tmp_path:
             conn.commit()
         assert version is not None and int(version[0]) >= 180000
         assert ctype is not None and ctype[0] in ("C.UTF-8", "C.utf8")
-        assert (tmp_path / "data" / "postgres" / "pgdata" / "PG_VERSION").exists()
+        assert (work_dir / "data" / "postgres" / "pgdata" / "PG_VERSION").exists()
     server = embedded_server(settings)
     assert server.running_port() is None, "the server must stop with the command"
 
@@ -44,8 +56,8 @@ def test_embedded_server_starts_in_data_dir_with_utf8_locale_and_stops(tmp_path:
     assert server.running_port() is None
 
 
-def test_a_second_user_of_a_running_server_leaves_it_running(tmp_path: Path) -> None:
-    settings = Settings(DATABASE_URL=None, CNA_DATA_DIR=tmp_path / "data")
+def test_a_second_user_of_a_running_server_leaves_it_running(work_dir: Path) -> None:
+    settings = Settings(DATABASE_URL=None, CNA_DATA_DIR=work_dir / "data")
     with database_url(settings) as outer:
         with database_url(settings) as inner:
             assert inner == outer
@@ -54,28 +66,28 @@ def test_a_second_user_of_a_running_server_leaves_it_running(tmp_path: Path) -> 
     assert embedded_server(settings).running_port() is None
 
 
-def test_database_url_set_means_nothing_embedded_is_started(tmp_path: Path,
+def test_database_url_set_means_nothing_embedded_is_started(work_dir: Path,
                                                             server_url: str) -> None:
-    settings = Settings(DATABASE_URL=server_url, CNA_DATA_DIR=tmp_path / "data")
+    settings = Settings(DATABASE_URL=server_url, CNA_DATA_DIR=work_dir / "data")
     with database_url(settings) as url:
         assert url == server_url
-    assert not (tmp_path / "data").exists()
+    assert not (work_dir / "data").exists()
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="checks the root code path; not running as root")
-def test_runs_as_root_by_dropping_to_an_unprivileged_user(tmp_path: Path) -> None:
-    settings = Settings(DATABASE_URL=None, CNA_DATA_DIR=tmp_path / "data")
+def test_runs_as_root_by_dropping_to_an_unprivileged_user(work_dir: Path) -> None:
+    settings = Settings(DATABASE_URL=None, CNA_DATA_DIR=work_dir / "data")
     with database_url(settings):
-        pgdata = tmp_path / "data" / "postgres" / "pgdata"
+        pgdata = work_dir / "data" / "postgres" / "pgdata"
         assert pgdata.stat().st_uid != 0
 
 
-def test_cli_migrate_and_seed_on_the_embedded_server(tmp_path: Path) -> None:
+def test_cli_migrate_and_seed_on_the_embedded_server(work_dir: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["CNA_DATA_DIR"] = str(tmp_path / "cna")
+    env["CNA_DATA_DIR"] = str(work_dir / "cna")
     for args in (["migrate"], ["seed", "--no-demo"]):
         result = subprocess.run([CNA, *args], capture_output=True, text=True, env=env,
                                 timeout=300)
         assert result.returncode == 0, result.stderr
     assert "249 countries" in result.stderr
-    assert embedded_server(Settings(CNA_DATA_DIR=tmp_path / "cna")).running_port() is None
+    assert embedded_server(Settings(CNA_DATA_DIR=work_dir / "cna")).running_port() is None
