@@ -199,3 +199,28 @@ def test_logs_are_json_with_the_request_id_and_no_secrets(client: TestClient,
     secret = admin["Authorization"].split()[1]
     assert all(secret not in line and "S" * 43 not in line for line in lines)
     assert all(secret not in r.getMessage() for r in caplog.records)
+
+
+def test_a_long_streamed_response_is_not_cut_by_the_body_timeout() -> None:
+    """The body timeout (1 s here) applies to receiving a request, not to how long a
+    response may stream."""
+    import asyncio
+
+    from starlette.responses import StreamingResponse
+
+    from app.core.limits import LimitsMiddleware
+
+    async def slow_stream() -> Iterator[bytes]:  # type: ignore[misc]
+        for _ in range(3):
+            yield b"chunk\n"
+            await asyncio.sleep(0.8)
+
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        await StreamingResponse(slow_stream())(scope, receive, send)
+
+    wrapped = LimitsMiddleware(app, max_body_bytes=1024, body_timeout=0.5)
+    client = TestClient(wrapped)  # type: ignore[arg-type]  # no lifespan: a bare ASGI app
+    for method, path in (("GET", "/stream"), ("POST", "/stream"), ("POST", "/v1/import")):
+        response = client.request(method, path, content=b"{}" if method == "POST" else None)
+        assert response.status_code == 200, (method, path)
+        assert response.text == "chunk\n" * 3, (method, path)

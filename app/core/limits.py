@@ -73,7 +73,10 @@ class LimitsMiddleware:
             await send_problem(send, Problem(status=414, detail=f"the query string may be at "
                                              f"most {MAX_QUERY_BYTES} bytes"), path)
             return
-        if path.startswith(LARGE_BODY_PATHS) or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        if path.startswith(LARGE_BODY_PATHS):
             await self.app(scope, self._timed(receive), send)
             return
         try:
@@ -97,11 +100,22 @@ class LimitsMiddleware:
         await self.app(scope, replay, send)
 
     def _timed(self, receive: Receive) -> Receive:
+        """Each body chunk must arrive within the timeout; once the body is complete,
+        later receive() calls (a streaming response waiting for a disconnect) are not
+        timed."""
+        body_complete = False
+
         async def timed() -> Message:
+            nonlocal body_complete
+            if body_complete:
+                return await receive()
             try:
-                return await asyncio.wait_for(receive(), self.body_timeout)
+                message = await asyncio.wait_for(receive(), self.body_timeout)
             except TimeoutError:
                 return {"type": "http.disconnect"}
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_complete = True
+            return message
         return timed
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
