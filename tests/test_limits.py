@@ -181,6 +181,18 @@ def test_metrics_expose_latency_per_route_and_pool_use(client: TestClient) -> No
            'status="200"}' in text
     assert 'route="/v1/countries/{code}",status="404"' in text
     assert "cna_db_pool_checked_out" in text
+    assert "cna_change_backlog 0.0" in text
+    assert "cna_webhook_failed_attempts 0.0" in text
+
+
+def test_metrics_count_the_change_backlog(client: TestClient, session: Session) -> None:
+    from app.reference.data import reference_from_files
+    from tests.conftest import make_record, store
+
+    store(session, reference_from_files(), make_record())
+    text = client.get("/metrics").text
+    assert "cna_change_backlog 1.0" in text
+    assert "cna_search_relay_failing_changes 0.0" in text
 
 
 def test_logs_are_json_with_the_request_id_and_no_secrets(client: TestClient,
@@ -215,11 +227,11 @@ def test_a_long_streamed_response_is_not_cut_by_the_body_timeout() -> None:
             yield b"chunk\n"
             await asyncio.sleep(0.8)
 
-    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+    async def app(scope, receive, send):
         await StreamingResponse(slow_stream())(scope, receive, send)
 
     wrapped = LimitsMiddleware(app, max_body_bytes=1024, body_timeout=0.5)
-    client = TestClient(wrapped)  # type: ignore[arg-type]  # no lifespan: a bare ASGI app
+    client = TestClient(wrapped)  # no lifespan: a bare ASGI app
     for method, path in (("GET", "/stream"), ("POST", "/stream"), ("POST", "/v1/import")):
         response = client.request(method, path, content=b"{}" if method == "POST" else None)
         assert response.status_code == 200, (method, path)

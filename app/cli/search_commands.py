@@ -53,40 +53,68 @@ def worker(
     poll_interval: Annotated[float, typer.Option(help="Seconds between polls when idle")]
     = 1.0,
 ) -> None:
-    """Run the background work: the search relay (change rows → Meilisearch).
+    """Run the background work: webhook delivery, and the search relay (change rows →
+    Meilisearch) when MEILI_URL is set.
 
-    Webhook delivery will run in this same worker once it exists.  Any number of workers
-    may run: they coordinate through Postgres (advisory lock, SKIP LOCKED).  Stop with
-    Ctrl-C or SIGTERM; a batch in flight is rolled back and sent again later.
+    Any number of workers may run: they coordinate through Postgres (advisory locks, SKIP
+    LOCKED).  Stop with Ctrl-C or SIGTERM; a batch in flight is rolled back and sent again
+    later.
     """
+    import threading
+
     from app.db import engine as db_engine
-    from search.meili import meili_settings
+    from app.webhooks import delivery
+    from search.meili import configured_client, meili_settings
     from search.mirror import BatchOutcome, Relay
 
     with _database():
-        client = _client()
-        relay = Relay(db_engine.get_engine(), client, meili_settings().index,
-                      batch_size=batch_size, poll_interval=poll_interval)
+        engine = db_engine.get_engine()
+        stop_event = threading.Event()
+        if once:
+            stats = delivery.run_once(engine)
+            err.print(f"webhooks: queued {stats.queued}, delivered {stats.succeeded}, "
+                      f"failed {stats.failed}")
+        else:
+            webhooks = threading.Thread(target=delivery.run_forever, name="webhooks",
+                                        kwargs={"engine": engine, "interval": poll_interval,
+                                                "stop": stop_event}, daemon=True)
+            webhooks.start()
+        client = configured_client(timeout=30.0)
+        relay = None
+        if client is not None:
+            relay = Relay(engine, client, meili_settings().index, batch_size=batch_size,
+                          poll_interval=poll_interval)
 
-        def report(outcome: BatchOutcome) -> None:
-            if outcome.status == "sent":
-                err.print(f"mirrored {outcome.changes} change(s): {outcome.documents} "
-                          f"document(s), {outcome.deleted} deletion(s)")
-            elif outcome.status == "failed":
-                err.print(f"[yellow]batch failed, will retry:[/] {outcome.error}")
+            def report(outcome: BatchOutcome) -> None:
+                if outcome.status == "sent":
+                    err.print(f"mirrored {outcome.changes} change(s): {outcome.documents} "
+                              f"document(s), {outcome.deleted} deletion(s)")
+                elif outcome.status == "failed":
+                    err.print(f"[yellow]batch failed, will retry:[/] {outcome.error}")
 
-        relay.on_batch = report
+            relay.on_batch = report
+        elif not once:
+            err.print("MEILI_URL is not set: no search relay (search runs on Postgres); "
+                      "delivering webhooks.")
 
         def stop(*_: Any) -> None:
-            relay.stop.set()
+            stop_event.set()
+            if relay is not None:
+                relay.stop.set()
 
         signal.signal(signal.SIGTERM, stop)
         try:
-            relay.run(once=once)
+            if relay is not None:
+                relay.run(once=once)
+            elif not once:
+                while not stop_event.wait(0.5):
+                    pass
         except KeyboardInterrupt:
-            relay.stop.set()
+            stop()
         finally:
-            client.close()
+            stop_event.set()
+            if client is not None:
+                client.close()
 
 
 def reindex(

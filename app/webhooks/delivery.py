@@ -31,6 +31,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 # Namespace of the per-endpoint advisory locks: pg_try_advisory_lock(NS, hashtext(id)).
 LOCK_NAMESPACE = 0x574B  # "WK"
 REQUEST_TIMEOUT_SECONDS = 10.0
+PARALLEL_ENDPOINTS = 8
 FAN_OUT_BATCH = 500
 MAX_ERROR_LENGTH = 500
 
@@ -294,11 +296,26 @@ def run_once(engine: Engine, now: datetime | None = None, send: Sender | None = 
         ids = list(session.scalars(
             select(WebhookEndpoint.id).where(col(WebhookEndpoint.status) == "active")
             .order_by(col(WebhookEndpoint.created_at))))
-    for endpoint_id in ids:
+    merge_lock = threading.Lock()
+
+    def process(endpoint_id: uuid.UUID) -> None:
+        own = RunStats()
         try:
-            process_endpoint(engine, endpoint_id, send, now, policy, stats, max_messages)
+            process_endpoint(engine, endpoint_id, send, now, policy, own, max_messages)
         except Exception:  # one endpoint's trouble must not stop the others
             log.exception("webhook endpoint pass failed", extra={"endpoint": str(endpoint_id)})
+        with merge_lock:
+            stats.endpoints += own.endpoints
+            stats.queued += own.queued
+            stats.succeeded += own.succeeded
+            stats.failed += own.failed
+            stats.disabled += own.disabled
+
+    # Endpoints are served side by side, so one that hangs until the request timeout
+    # does not delay the others.
+    with ThreadPoolExecutor(max_workers=max(1, min(PARALLEL_ENDPOINTS, len(ids))),
+                            thread_name_prefix="webhook") as pool:
+        list(pool.map(process, ids))
     return stats
 
 
