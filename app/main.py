@@ -35,6 +35,7 @@ from app.routecard.router import router as route_router
 from app.search.router import router as search_router
 from app.sync.router import router as sync_router
 from app.web.router import router as web_router
+from search import memory as search_memory
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             url = stack.enter_context(database_url(settings))
             db_engine.configure_engine(url)
             stack.callback(db_engine.dispose_engine)
+        if search_memory.engine_name() == "memory" and not get_settings().meili_url:
+            # The in-process search index: built in the background, kept in step by the
+            # change rows, stopped before the engine is disposed.
+            stack.enter_context(search_memory.running(db_engine.get_engine()))
         yield
 
 

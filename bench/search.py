@@ -274,27 +274,53 @@ def run_size(server_url: str, n: int, duration: float) -> dict[str, Any]:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url.replace("postgresql+psycopg://",
                                                     "postgresql://"),
-           "CNA_LOG_LEVEL": "warning"}
+           "CNA_LOG_LEVEL": "warning", "CNA_RATE_LIMIT_ANONYMOUS": "100000000"}
     env.pop("MEILI_URL", None)
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host",
                                "127.0.0.1", "--port", str(port), "--log-level", "warning",
                                "--no-access-log"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
+        started = time.perf_counter()
         for _ in range(200):
             try:
                 if httpx.get(base + "/healthz", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
+        rss_before = _rss(server.pid)
+        # The in-process index builds in the background; until it is ready search
+        # answers from Postgres.  Wait for the engine the server will use.
+        wanted = os.environ.get("CNA_SEARCH_ENGINE", "memory")
+        engine = ""
+        while time.perf_counter() - started < 600:
+            engine = httpx.get(base + "/v1/search", params={"q": "ministry"},
+                               timeout=60).json()["engine"]
+            if engine == wanted:
+                break
+            time.sleep(0.2)
+        ready = time.perf_counter() - started
+        print(f"[{n}] engine {engine} ready {ready:.1f}s after start", flush=True)
         drive(base, "/v1/search", mix[:50], 2)  # warm-up
         health = drive(base, "/healthz", [], duration)
         search = drive(base, "/v1/search", mix, duration)
+        rss_after = _rss(server.pid)
     finally:
         server.terminate()
         server.wait(10)
     return {"size": n, "queries": len(mix), "healthz": health, "search": search,
-            "plans": plans}
+            "plans": plans, "engine": engine, "ready_s": ready,
+            "rss_mb": (rss_before, rss_after)}
+
+
+def _rss(pid: int) -> float:
+    """Resident memory of the server process, MiB."""
+    try:
+        import psutil
+
+        return float(psutil.Process(pid).memory_info().rss) / 2**20
+    except Exception:  # psutil missing or the process gone
+        return float("nan")
 
 
 def main() -> None:
@@ -325,18 +351,34 @@ def main() -> None:
             print(f"{r['size']:>7} {'/' + label if label == 'healthz' else '/v1/search':<11} "
                   f"{m['rps']:>8.0f} {m['p50']:>8.1f} {m['p95']:>8.1f} {m['p99']:>8.1f} "
                   f"{m['errors']:>6}")
+    def verdict(ok: bool) -> str:
+        return "PASS" if ok else "FAIL"
+
     for r in results:
         ratio = r["search"]["rps"] / r["healthz"]["rps"]
-        print(f"[{r['size']}] {r['queries']} distinct queries; search throughput = "
-              f"{ratio:.0%} of /healthz; p99 {r['search']['p99']:.1f} ms")
+        before, after = r["rss_mb"]
+        print(f"[{r['size']}] engine {r['engine']}; {r['queries']} distinct queries; "
+              f"search throughput = {ratio:.0%} of /healthz; p99 {r['search']['p99']:.1f} ms;"
+              f" server RSS {before:.0f} MiB once up, {after:.0f} MiB after the run; "
+              f"index ready {r['ready_s']:.1f}s after start")
         for q, plan in r["plans"].items():
             seq = "Seq Scan on search_documents" in plan
-            print(f"  EXPLAIN {q!r}: {'SEQ SCAN' if seq else 'index'}: "
+            print(f"  EXPLAIN (postgres engine) {q!r}: {'SEQ SCAN' if seq else 'index'}: "
                   f"{plan.splitlines()[0].strip()}")
+    print()
+    print("Goals:")
+    small = next((r for r in results if r["size"] == 10_000), results[0])
+    ratio = small["search"]["rps"] / small["healthz"]["rps"]
+    print(f"  {verdict(ratio >= 0.25)}  search throughput >= 25% of /healthz at "
+          f"{small['size']}: {ratio:.0%} ({small['search']['rps']:.0f} vs "
+          f"{small['healthz']['rps']:.0f} req/s)")
+    print(f"  {verdict(small['search']['p99'] <= 50)}  p99 <= 50 ms at {small['size']}: "
+          f"{small['search']['p99']:.1f} ms")
     if len(results) >= 2:
-        a, b = results[0], results[-1]
-        print(f"p95 at {b['size']} / p95 at {a['size']} = "
-              f"{b['search']['p95'] / a['search']['p95']:.2f}x")
+        b = results[-1]
+        growth = b["search"]["p95"] / small["search"]["p95"]
+        print(f"  {verdict(growth <= 2)}  p95 at {b['size']} <= 2x p95 at {small['size']}: "
+              f"{growth:.2f}x ({b['search']['p95']:.1f} vs {small['search']['p95']:.1f} ms)")
 
 
 if __name__ == "__main__":

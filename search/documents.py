@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from app.authorities.documents import render
@@ -229,6 +230,7 @@ def _json(value: Any) -> str:
 def refresh_search_document(session: Session, authority: Authority) -> None:
     """Called inside every write transaction, after the record's rows are flushed."""
     write_search_document(session, render(authority))
+    session.info["cna_search_dirty"] = True
 
 
 def rebuild_search_documents(session: Session, batch: int = 500) -> int:
@@ -250,3 +252,19 @@ def rebuild_search_documents(session: Session, batch: int = 500) -> int:
             write_search_document(session, document)
         count += len(rows)
         last = rows[-1][0]
+
+
+# In-process search indexes (search/memory.py) catch up before their next search once a
+# write of this process committed: the write itself only bumps this counter.
+_write_generation = 0
+
+
+def write_generation() -> int:
+    return _write_generation
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _after_commit(session: OrmSession) -> None:
+    global _write_generation
+    if session.info.pop("cna_search_dirty", False):
+        _write_generation += 1

@@ -4,6 +4,7 @@ what Meilisearch is given, and filter injection."""
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -28,13 +29,16 @@ def double(demo_url: str) -> MeiliDouble:
     return fill_double(demo_url)
 
 
-@pytest.fixture(params=["postgres", "meilisearch"])
+@pytest.fixture(params=["memory", "postgres", "meilisearch"])
 def either(request: pytest.FixtureRequest, demo_client: TestClient) -> Iterator[TestClient]:
     if request.param == "meilisearch":
         use_meili(request.getfixturevalue("double"))
+    elif request.param == "postgres":
+        os.environ["CNA_SEARCH_ENGINE"] = "postgres"
     try:
         yield demo_client
     finally:
+        os.environ.pop("CNA_SEARCH_ENGINE", None)
         use_meili(None)
 
 
@@ -57,14 +61,20 @@ def test_facets_count_the_whole_filtered_result_not_the_page(either: TestClient)
     assert narrowed["facets"]["country"] == {"FRA": narrowed["total"]}
 
 
+AGREEMENT_QUERIES: list[dict[str, Any]] = [
+    {"q": "cooperation"}, {"q": "extradition", "country": ["MEX", "ESP"]},
+    {"q": "ministry of justice", "type": "extradition"},
+    {"q": "", "language": "fr"}, {"q": "maritime", "kind": "competent_authority"}]
+
+
 def test_postgres_and_meilisearch_agree_on_totals_facets_and_order(
         demo_client: TestClient, double: MeiliDouble) -> None:
-    queries: list[dict[str, Any]] = [
-        {"q": "cooperation"}, {"q": "extradition", "country": ["MEX", "ESP"]},
-        {"q": "ministry of justice", "type": "extradition"},
-        {"q": "", "language": "fr"}, {"q": "maritime", "kind": "competent_authority"}]
-    for params in queries:
-        pg = _search(demo_client, limit=50, **params)
+    for params in AGREEMENT_QUERIES:
+        os.environ["CNA_SEARCH_ENGINE"] = "postgres"
+        try:
+            pg = _search(demo_client, limit=50, **params)
+        finally:
+            os.environ.pop("CNA_SEARCH_ENGINE", None)
         use_meili(double)
         try:
             me = _search(demo_client, limit=50, **params)
@@ -75,6 +85,27 @@ def test_postgres_and_meilisearch_agree_on_totals_facets_and_order(
         assert pg["facets"] == me["facets"], params
         assert [h["record"]["id"] for h in pg["hits"]] == \
             [h["record"]["id"] for h in me["hits"]], params
+
+
+@pytest.mark.parametrize("params", [
+    *AGREEMENT_QUERIES, {"q": "ministry"}, {"q": "Minis"}, {"q": "Cu"}, {"q": "Ministery"},
+    {"q": "Procuradorya Regionall"}, {"q": "extradition Brasil"}, {"q": "Brazill"},
+    {"q": "justice", "offset": 3, "limit": 7}, {"q": "引渡"}, {"q": "Misr"},
+    {"q": "", "country": ["FRA"]}, {"q": "mi"}, {"q": "ministry justice international"},
+], ids=str)
+def test_memory_and_postgres_agree_on_everything(demo_client: TestClient,
+                                                 params: dict[str, Any]) -> None:
+    """The in-process engine answers exactly as the SQL engine: hits, order, totals,
+    facets, highlights."""
+    params = {"limit": 50, **params}
+    memory_page = _search(demo_client, **params)
+    os.environ["CNA_SEARCH_ENGINE"] = "postgres"
+    try:
+        pg = _search(demo_client, **params)
+    finally:
+        os.environ.pop("CNA_SEARCH_ENGINE", None)
+    assert (memory_page.pop("engine"), pg.pop("engine")) == ("memory", "postgres")
+    assert memory_page == pg
 
 
 def test_designation_filters_hold_for_one_and_the_same_designation(either: TestClient) -> None:

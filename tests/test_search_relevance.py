@@ -1,6 +1,7 @@
 """One relevance suite, golden queries → expected top hits, run against every engine.
 
-- ``postgres``: the default engine, on the module's database;
+- ``memory``: the default engine, the in-process index (search/memory.py);
+- ``postgres``: the SQL engine (``CNA_SEARCH_ENGINE=postgres``), on the module's database;
 - ``meilisearch``: the same queries through the Meilisearch engine, against the
   in-process double of its HTTP API, filled by the relay;
 - ``meilisearch-live``: the same again against a real server when ``MEILI_URL`` is set
@@ -137,7 +138,7 @@ def _engines() -> list[Any]:
     live = pytest.mark.skipif(not os.environ.get("MEILI_URL"),
                               reason="MEILI_URL is not set: the live Meilisearch suite "
                                      "did not run")
-    return ["postgres", "meilisearch", pytest.param("meilisearch-live", marks=[
+    return ["memory", "postgres", "meilisearch", pytest.param("meilisearch-live", marks=[
         live, pytest.mark.meili_live])]
 
 
@@ -165,13 +166,16 @@ def live_index(demo_url: str) -> Iterator[None]:
 def engine_client(request: pytest.FixtureRequest, demo_client: TestClient) \
         -> Iterator[tuple[str, TestClient]]:
     saved = os.environ.get("MEILI_URL")
-    if request.param == "meilisearch":
+    if request.param == "postgres":
+        os.environ["CNA_SEARCH_ENGINE"] = "postgres"
+    elif request.param == "meilisearch":
         use_meili(request.getfixturevalue("double"))
     elif request.param == "meilisearch-live":
         request.getfixturevalue("live_index")
     try:
         yield request.param, demo_client
     finally:
+        os.environ.pop("CNA_SEARCH_ENGINE", None)
         use_meili(None)
         if saved is not None:
             os.environ["MEILI_URL"] = saved
@@ -183,7 +187,7 @@ def test_golden_query(case: Case, engine_client: tuple[str, TestClient]) -> None
     response = client.get("/v1/search", params={"q": case.q, "limit": 20})
     assert response.status_code == 200, response.text
     page = response.json()
-    expected_engine = "postgres" if name == "postgres" else "meilisearch"
+    expected_engine = name if name in ("memory", "postgres") else "meilisearch"
     assert page["engine"] == expected_engine
     case.check(page["hits"], page)
 

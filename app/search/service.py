@@ -11,16 +11,19 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.access.principal import Principal
 from app.authorities.documents import view_of
 from app.core.problems import FieldError, Problem
 from app.reference.service import load_reference_cached
+from search import memory
 from search.documents import vocabulary
 from search.engine import EngineResult, EngineUnavailable, SearchQuery, synonyms
 from search.meili import MeiliEngine, configured_client, meili_settings
@@ -69,12 +72,27 @@ def decode_cursor(query: SearchQuery, cursor: str) -> int:
     return int(offset)
 
 
+def _local(session: Session, query: SearchQuery) \
+        -> tuple[EngineResult, str, memory.MemoryIndex | None]:
+    """Without Meilisearch: the in-process index, or Postgres when it is switched off
+    (``CNA_SEARCH_ENGINE=postgres``) or not built yet."""
+    if memory.engine_name() == "memory":
+        bind = session.get_bind()
+        holder = memory.holder_for(bind) if isinstance(bind, Engine) else None
+        index = holder.current() if holder is not None else None
+        if index is not None:
+            return index.search(query), "memory", index
+    return PostgresEngine(session).search(query), "postgres", None
+
+
 def run_engine(session: Session, query: SearchQuery) -> tuple[EngineResult, str]:
-    """Meilisearch when configured and answering, else Postgres; and who answered."""
+    """Meilisearch when configured and answering, else the in-process index (or
+    Postgres); and who answered."""
     global _meili_down_until
     client = configured_client()
     if client is None:
-        return PostgresEngine(session).search(query), "postgres"
+        result, engine, _ = _local(session, query)
+        return result, engine
     try:
         if time.monotonic() < _meili_down_until:
             raise EngineUnavailable("meilisearch failed recently")
@@ -108,20 +126,28 @@ def hydrate(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str,
 _WORD = re.compile(r"\w+")
 
 
+def _word_matcher(words: list[str], syn: dict[str, list[str]]) -> Callable[[str], bool]:
+    def matches(token: str) -> bool:
+        token = fold(token)
+        for i, word in enumerate(words):
+            if token in syn.get(word, ()) or match_cost(
+                    word, token, prefix_allowed=i == len(words) - 1) is not None:
+                return True
+        return False
+    return matches
+
+
 def _highlight(value: str, words: list[str], syn: dict[str, list[str]]) -> str | None:
     """``value`` with matched words in <em>, or None when no word matched."""
+    return _highlight_with(value, _word_matcher(words, syn))
+
+
+def _highlight_with(value: str, matches: Callable[[str], bool]) -> str | None:
     out: list[str] = []
     pos = 0
     hit = False
     for m in _WORD.finditer(value):
-        token = fold(m.group())
-        matched = False
-        for i, word in enumerate(words):
-            if token in syn.get(word, ()) or match_cost(
-                    word, token, prefix_allowed=i == len(words) - 1) is not None:
-                matched = True
-                break
-        if matched:
+        if matches(m.group()):
             hit = True
             out.append(html.escape(value[pos:m.start()]))
             out.append("<em>" + html.escape(m.group()) + "</em>")
@@ -204,20 +230,37 @@ def start_offset(query: SearchQuery, offset: int | None, cursor: str | None) -> 
 
 
 def search(session: Session, principal: Principal, query: SearchQuery, offset: int,
-           languages: list[str]) -> dict[str, Any]:
+           languages: list[str], raw: bool = False) -> dict[str, Any]:
     """One page of hits in the caller's view.  ``query.countries`` is already narrowed
-    to what the caller may see (an empty list: nothing)."""
+    to what the caller may see (an empty list: nothing).
+
+    With ``raw``, each hit's record is given as its JSON text (``record_json``), ready
+    for ``page_json``."""
     query = replace(query, offset=offset)
-    result, engine = run_engine(session, query)
-    documents = hydrate(session, result.ids)
+    client = configured_client()
+    index: memory.MemoryIndex | None = None
+    if client is None:
+        result, engine, index = _local(session, query)
+    else:
+        client.close()
+        result, engine = run_engine(session, query)
     words = query_words(query.q)
-    hits = []
-    for authority_id in result.ids:
-        document = documents.get(authority_id)
-        if document is None or not principal.may_see_country(document["country"]):
-            continue  # withdrawn or out of scope since the index was written
-        hits.append({"record": view_of(document, principal.view),
-                     "matches": matched_fields(document, words, languages)})
+    if index is not None and isinstance(result, memory.MemoryResult):
+        hits = _memory_hits(session, principal, index, result, words, raw)
+    else:
+        hits = []
+        documents = hydrate(session, result.ids)
+        for authority_id in result.ids:
+            document = documents.get(authority_id)
+            if document is None or not principal.may_see_country(document["country"]):
+                continue  # withdrawn or out of scope since the index was written
+            record = view_of(document, principal.view)
+            hit: dict[str, Any] = {"matches": matched_fields(document, words, languages)}
+            if raw:
+                hit["record_json"] = memory.dumps(record)
+            else:
+                hit["record"] = record
+            hits.append(hit)
     next_offset = query.offset + query.limit
     return {
         "hits": hits,
@@ -229,3 +272,65 @@ def search(session: Session, principal: Principal, query: SearchQuery, offset: i
         "next_cursor": encode_cursor(query, next_offset)
         if next_offset < result.total and next_offset <= MAX_OFFSET else None,
     }
+
+
+def _memory_hits(session: Session, principal: Principal, index: memory.MemoryIndex,
+                 result: memory.MemoryResult, words: list[str],
+                 raw: bool) -> list[dict[str, Any]]:
+    """Hits of the in-process index: the revision it indexed, rendered in the caller's
+    view through ``view_of`` (cached per process by id, version and view), and the
+    highlights from the words the query reached in the vocabulary."""
+    bind = session.get_bind()
+    holder = memory.holder_for(bind) if isinstance(bind, Engine) else None
+    docs = [d for n in result.docnos if (d := index.docs[n]) is not None]
+    docs = [d for d in docs if principal.may_see_country(d.country)]
+    if holder is None or not docs:
+        return []
+    view = principal.view
+    rendered = holder.rendered(session, [(d.id, d.version) for d in docs], view,
+                               lambda document: memory.dumps(view_of(document, view)))
+    matches = index.token_matches(result.matched_terms, words)
+    matched = result.matched_terms
+    vocab_country = index.country_tokens
+    vocab_type = index.type_tokens
+    hits = []
+    for d in docs:
+        entry = rendered.get(d.id)
+        if entry is None:
+            continue
+        fields: list[dict[str, str]] = []
+        if words:
+            for name, value in d.fields:
+                fragment = _highlight_with(value, matches)
+                if fragment is not None:
+                    fields.append({"field": name, "highlight": fragment})
+            for value, toks in vocab_country.get(d.country, ()):
+                if toks & matched:
+                    fragment = _highlight_with(value, matches)
+                    if fragment is not None:
+                        fields.append({"field": "country", "highlight": fragment})
+                        break
+            for t in sorted(set(d.types)):
+                for value, toks in vocab_type.get(t, ()):
+                    if toks & matched:
+                        fragment = _highlight_with(value, matches)
+                        if fragment is not None:
+                            fields.append({"field": "designations.type",
+                                           "highlight": fragment})
+                            break
+        hit: dict[str, Any] = {"matches": fields}
+        if raw:
+            hit["record_json"] = entry[0]
+        else:
+            hit["record"] = json.loads(entry[0])
+        hits.append(hit)
+    return hits
+
+
+def page_json(page: dict[str, Any]) -> bytes:
+    """The page as JSON; records given as ``record_json`` are inserted as they are."""
+    hits = ",".join(
+        '{"record":' + (h["record_json"] if "record_json" in h else memory.dumps(h["record"]))
+        + ',"matches":' + memory.dumps(h["matches"]) + "}" for h in page["hits"])
+    rest = memory.dumps({k: v for k, v in page.items() if k != "hits"})
+    return ('{"hits":[' + hits + "]," + rest[1:]).encode()

@@ -1,0 +1,766 @@
+"""The in-process engine: an index per API process, derived from Postgres.
+
+Used by default when Meilisearch is not configured (``CNA_SEARCH_ENGINE=postgres``
+selects the SQL engine instead).  It answers exactly as the Postgres engine does (same
+folding, tokens, synonyms, country and designation pseudo-terms, typo budget and ranking
+rules), from structures held in memory:
+
+- postings: token → documents, one map per field class (A: name, acronym and their
+  transliterations; B: parent body, locality and theirs), plus country → documents (C)
+  and designation type → documents (D), and the filter postings (kind, designation keys);
+- the vocabulary: every indexed word and the lexemes it stands for (itself, a country, a
+  designation type), kept sorted for prefixes (bisect) and with a deletion index for typos
+  (SymSpell: every word's deletions of up to 1 letter, 2 for words of 7 letters or more,
+  taken within its first ``DELETE_PREFIX`` letters; candidates are then checked with the
+  exact distance, so the lookup is complete within the budget and never scans the
+  vocabulary);
+- per document: what the facets and highlights need.
+
+**Keeping in step.** The index is built from ``search_documents`` (the active rows) and
+the head of ``changes`` read in the same snapshot.  After that it applies the authorities
+named by change rows past its head: a poller thread checks ``max(seq)`` every
+``POLL_SECONDS`` (writes from any process become visible within about that), and a write
+made through this process marks the index stale when it commits, so the next search in
+the process catches up first (read-your-writes).  Change rows get their ``seq`` in commit
+order (migration 0004), so reading ``seq > head`` never skips one.  A write never waits
+for the index: it only sets a flag.  Each API process holds its own copy.
+
+**Hits** are rendered from the revision the index holds (one query for the ones not in the
+per-process cache of rendered records, keyed by ``(id, version, view)``), redacted through
+``view_of``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from search import documents as _documents
+from search.documents import (
+    COUNTRY_PREFIX,
+    TYPE_PREFIX,
+    dkey,
+    name_texts,
+    other_texts,
+    vocabulary,
+)
+from search.engine import FACETS, EngineResult, SearchQuery, synonyms
+from search.text import (
+    MIN_PREFIX_LENGTH,
+    ONE_TYPO_FROM,
+    TWO_TYPOS_FROM,
+    distance,
+    query_words,
+    tokens,
+    typo_budget,
+)
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = float(os.environ.get("CNA_SEARCH_POLL_SECONDS", "0.1"))
+READY_WAIT_SECONDS = float(os.environ.get("CNA_SEARCH_READY_WAIT", "10"))
+DELETE_PREFIX = 7
+RENDER_CACHE_SIZE = int(os.environ.get("CNA_SEARCH_RENDER_CACHE", "20000"))
+MAX_INDEXES = 3  # per process (tests switch databases; a server has one)
+CATCH_UP_BATCH = 5000
+
+
+def engine_name() -> str:
+    """``memory`` (default) or ``postgres``: the engine used when Meilisearch is not
+    configured (read on every search, so tests may switch it)."""
+    value = os.environ.get("CNA_SEARCH_ENGINE", "memory").strip().lower()
+    return "postgres" if value == "postgres" else "memory"
+
+
+# --- the index ------------------------------------------------------------------------
+
+
+def _deletes(word: str, depth: int) -> set[str]:
+    """Every string obtained by deleting up to ``depth`` letters of the word's prefix."""
+    head = word[:DELETE_PREFIX]
+    out = {head}
+    level = {head}
+    for _ in range(depth):
+        level = {w[:i] + w[i + 1:] for w in level for i in range(len(w))}
+        out |= level
+    return out
+
+
+def _index_depth(term: str) -> int:
+    """How many deletions a vocabulary word needs indexed to be found by typos."""
+    if len(term) >= TWO_TYPOS_FROM - 2:
+        return 2
+    if len(term) >= ONE_TYPO_FROM - 1:
+        return 1
+    return 0
+
+
+@dataclass(slots=True)
+class Doc:
+    id: uuid.UUID
+    version: int
+    country: str
+    kind: str
+    types: list[str]
+    instruments: list[str]
+    languages: list[str]
+    dkeys: tuple[str, ...]  # designation keys of two fields or more (filters)
+    a_tokens: tuple[str, ...]
+    b_tokens: tuple[str, ...]
+    fields: list[tuple[str, str]]  # (field, text) for highlights
+    facet_keys: tuple[str, ...]  # "<facet>\x00<value>" for every facet value it counts in
+
+
+@dataclass
+class WordSets:
+    """The documents one query word reaches, by how (see search/postgres.py)."""
+
+    p: set[int] = field(default_factory=set)  # exact or prefix: 0 typos
+    t1: set[int] = field(default_factory=set)
+    t2: set[int] = field(default_factory=set)
+    e: set[int] = field(default_factory=set)  # exact
+    a: set[int] = field(default_factory=set)  # attribute classes of any match
+    b: set[int] = field(default_factory=set)
+    c: set[int] = field(default_factory=set)
+    d: set[int] = field(default_factory=set)
+
+    def all(self) -> set[int]:
+        return self.p | self.t1 | self.t2
+
+
+@dataclass
+class MemoryResult(EngineResult):
+    docnos: list[int] = field(default_factory=list)
+    matched_terms: set[str] = field(default_factory=set)
+
+
+class MemoryIndex:
+    def __init__(self) -> None:
+        self.docs: list[Doc | None] = []
+        self.docno: dict[uuid.UUID, int] = {}
+        self.active: set[int] = set()
+        self.post_a: dict[str, set[int]] = {}
+        self.post_b: dict[str, set[int]] = {}
+        self.by_country: dict[str, set[int]] = {}
+        self.by_type: dict[str, set[int]] = {}
+        self.by_kind: dict[str, set[int]] = {}
+        self.by_dkey: dict[str, set[int]] = {}
+        self.pseudo: dict[str, set[str]] = {}  # term → pseudo-lexemes it stands for
+        self.terms: set[str] = set()
+        self.sorted_terms: list[str] = []
+        self.deletes: dict[str, str | list[str]] = {}  # one word, or several
+        self.ordered = True  # docnos follow id order (ties need no key)
+        self.sort_key: list[int] = []
+        self.country_tokens: dict[str, list[tuple[str, frozenset[str]]]] = {}
+        self.type_tokens: dict[str, list[tuple[str, frozenset[str]]]] = {}
+        self.head = 0
+        self._interned: dict[str, str] = {}
+        self.lock = threading.RLock()
+        vocab = vocabulary()
+        new_terms: list[str] = []
+        for code, names in vocab.country_names.items():
+            self.country_tokens[code] = [(n, frozenset(tokens(n))) for n in names]
+            for n in names:
+                for tok in tokens(n):
+                    self._pseudo_term(tok, COUNTRY_PREFIX + code, new_terms)
+        for code, words in vocab.type_terms.items():
+            self.type_tokens[code] = [(w, frozenset(tokens(w))) for w in words]
+            for w in words:
+                for tok in tokens(w):
+                    self._pseudo_term(tok, TYPE_PREFIX + code, new_terms)
+        self._add_terms(new_terms)
+
+    # vocabulary
+    def _pseudo_term(self, term: str, lexeme: str, new_terms: list[str]) -> None:
+        self.pseudo.setdefault(term, set()).add(lexeme)
+        if term not in self.terms:
+            self.terms.add(term)
+            new_terms.append(term)
+
+    def _add_terms(self, new_terms: list[str]) -> None:
+        if not new_terms:
+            return
+        if len(new_terms) > 64:
+            self.sorted_terms = sorted(self.terms)
+        else:
+            for t in new_terms:
+                bisect.insort(self.sorted_terms, t)
+        for t in new_terms:
+            depth = _index_depth(t)
+            if depth:
+                deletes = self.deletes
+                for d in _deletes(t, depth):
+                    held = deletes.get(d)
+                    if held is None:
+                        deletes[d] = t
+                    elif isinstance(held, str):
+                        deletes[d] = [held, t]
+                    else:
+                        held.append(t)
+
+    # documents
+    def _put(self, row: dict[str, Any], new_terms: list[str]) -> None:
+        doc_id = uuid.UUID(str(row["id"]))
+        n = self.docno.get(doc_id)
+        if n is not None:
+            self._remove(n)
+        if row["status"] != "active":
+            return
+        if n is None:
+            n = len(self.docs)
+            self.docs.append(None)
+            self.sort_key.append(doc_id.int)
+            if n and self.sort_key[n - 1] > doc_id.int:
+                self.ordered = False
+            self.docno[doc_id] = n
+        a_tokens = tuple({t: None for x in name_texts(row) for t in tokens(x)})
+        b_tokens = tuple({t: None for x in other_texts(row) for t in tokens(x)})
+        fields = [(f"name.{k}", v) for k, v in row["name"].items()]
+        if row.get("acronym"):
+            fields.append(("acronym", row["acronym"]))
+        fields += [(f"parent.{k}", v) for k, v in (row.get("parent") or {}).items()]
+        if row.get("locality"):
+            fields.append(("address.locality", row["locality"]))
+        doc = Doc(id=doc_id, version=int(row["version"]), country=row["country"],
+                  kind=row["kind"], types=list(row["types"]),
+                  instruments=list(row["instruments"]), languages=list(row["languages"]),
+                  dkeys=tuple(self._interned.setdefault(k, k) for k in row["dkeys"]
+                              if "|" in k), a_tokens=a_tokens, b_tokens=b_tokens,
+                  fields=fields, facet_keys=self._facet_keys(row))
+        self.docs[n] = doc
+        self.active.add(n)
+        for t in a_tokens:
+            self.post_a.setdefault(t, set()).add(n)
+        for t in b_tokens:
+            self.post_b.setdefault(t, set()).add(n)
+        for t in (*a_tokens, *b_tokens):
+            if t not in self.terms:
+                self.terms.add(t)
+                new_terms.append(t)
+        self.by_country.setdefault(doc.country, set()).add(n)
+        self.by_kind.setdefault(doc.kind, set()).add(n)
+        for t in doc.types:
+            self.by_type.setdefault(t, set()).add(n)
+        for k in row["dkeys"]:
+            if "|" not in k:  # one-field keys: postings; combined ones are checked per doc
+                self.by_dkey.setdefault(k, set()).add(n)
+
+    @staticmethod
+    def by_dkey_of(doc: Doc) -> set[str]:
+        return {f"t={t}" for t in doc.types} | {f"i={i}" for i in doc.instruments} | {
+            part for k in doc.dkeys for part in k.split("|")}
+
+    def _facet_keys(self, row: dict[str, Any]) -> tuple[str, ...]:
+        keys = [f"country\x00{row['country']}",
+                *(f"{f}\x00{v}" for f in ("types", "instruments", "languages")
+                  for v in dict.fromkeys(row[f]))]
+        return tuple(self._interned.setdefault(k, k) for k in keys)
+
+    def _remove(self, n: int) -> None:
+        doc = self.docs[n]
+        if doc is None:
+            return
+        for t in doc.a_tokens:
+            self.post_a[t].discard(n)
+        for t in doc.b_tokens:
+            self.post_b[t].discard(n)
+        self.by_country[doc.country].discard(n)
+        self.by_kind[doc.kind].discard(n)
+        for t in doc.types:
+            self.by_type[t].discard(n)
+        for k in self.by_dkey_of(doc):
+            self.by_dkey[k].discard(n)
+        self.active.discard(n)
+        self.docs[n] = None
+
+    def apply(self, rows: Iterable[dict[str, Any]], gone: Iterable[uuid.UUID] = ()) -> None:
+        """Put these public documents (any status) and drop the ``gone`` ids."""
+        with self.lock:
+            new_terms: list[str] = []
+            for row in rows:
+                self._put(row, new_terms)
+            for doc_id in gone:
+                n = self.docno.get(doc_id)
+                if n is not None:
+                    self._remove(n)
+            self._add_terms(new_terms)
+
+    def version_of(self, n: int) -> int | None:
+        doc = self.docs[n]
+        return doc.version if doc is not None else None
+
+    # query words
+    def _lexeme_docs(self, lexemes: Iterable[str], ws: WordSets, into: set[int]) -> None:
+        for lx in lexemes:
+            if lx.startswith(COUNTRY_PREFIX):
+                s = self.by_country.get(lx[len(COUNTRY_PREFIX):])
+                if s:
+                    into |= s
+                    ws.c |= s
+            elif lx.startswith(TYPE_PREFIX):
+                s = self.by_type.get(lx[len(TYPE_PREFIX):])
+                if s:
+                    into |= s
+                    ws.d |= s
+            else:
+                a = self.post_a.get(lx)
+                if a:
+                    into |= a
+                    ws.a |= a
+                b = self.post_b.get(lx)
+                if b:
+                    into |= b
+                    ws.b |= b
+
+    def _lexemes(self, terms: Iterable[str]) -> set[str]:
+        out: set[str] = set()
+        for t in terms:
+            if t in self.post_a or t in self.post_b:
+                out.add(t)
+            p = self.pseudo.get(t)
+            if p:
+                out |= p
+        return out
+
+    def prefix_terms(self, word: str) -> list[str]:
+        i = bisect.bisect_left(self.sorted_terms, word)
+        out = []
+        terms = self.sorted_terms
+        while i < len(terms) and terms[i].startswith(word):
+            out.append(terms[i])
+            i += 1
+        return out
+
+    def typo_terms(self, word: str) -> dict[str, int]:
+        """Vocabulary words within the word's typo budget, with their distance (> 0)."""
+        budget = typo_budget(word)
+        if not budget:
+            return {}
+        seen: set[str] = set()
+        out: dict[str, int] = {}
+        for d in _deletes(word, budget):
+            held = self.deletes.get(d)
+            if held is None:
+                continue
+            for t in (held,) if isinstance(held, str) else held:
+                if t in seen:
+                    continue
+                seen.add(t)
+                if t == word or abs(len(t) - len(word)) > budget:
+                    continue
+                dist = distance(word, t, budget)
+                if dist <= budget:
+                    out[t] = dist
+        return out
+
+    def word_sets(self, word: str, last: bool, syn: dict[str, list[str]],
+                  matched: set[str]) -> WordSets:
+        ws = WordSets()
+        alternatives = [word, *syn.get(word, [])]
+        matched.update(alternatives)
+        exact_lex = set(alternatives) | self._lexemes(alternatives)
+        self._lexeme_docs(exact_lex, ws, ws.e)
+        ws.p |= ws.e
+        if last and len(word) >= MIN_PREFIX_LENGTH:
+            prefixed = [t for t in self.prefix_terms(word) if t != word]
+            matched.update(prefixed)
+            self._lexeme_docs(self._lexemes(prefixed), ws, ws.p)
+        typos = self.typo_terms(word)
+        for t, dist in typos.items():
+            if last and len(word) >= MIN_PREFIX_LENGTH and t.startswith(word):
+                continue  # a prefix match: 0 typos (already in p)
+            matched.add(t)
+            self._lexeme_docs(self._lexemes([t]), ws, ws.t1 if dist == 1 else ws.t2)
+        return ws
+
+    # search
+    def search(self, query: SearchQuery) -> MemoryResult:
+        words = query_words(query.q)
+        syn = synonyms()
+        matched: set[str] = set()
+        with self.lock:
+            universe: set[int] | None = None
+            if query.countries is not None:
+                universe = set().union(*(self.by_country.get(c, ()) for c in query.countries))
+            if query.kind:
+                s = self.by_kind.get(query.kind, set())
+                universe = s & universe if universe is not None else set(s)
+            parts = [dkey(type_=query.type), dkey(instrument=query.instrument),
+                     dkey(language=query.language), dkey(channel=query.channel)]
+            for part in parts:
+                if part:
+                    s = self.by_dkey.get(part, set())
+                    universe = s & universe if universe is not None else set(s)
+            key = dkey(query.type, query.instrument, query.language, query.channel)
+            if key and "|" in key and universe:
+                docs = self.docs
+                universe = {n for n in universe if (d := docs[n]) is not None
+                            and key in d.dkeys}
+            sets = [self.word_sets(w, i == len(words) - 1, syn, matched)
+                    for i, w in enumerate(words)]
+            if sets:
+                first = sets[0].all()
+                candidates = first & universe if universe is not None else first
+            else:
+                candidates = universe if universe is not None else set(self.active)
+            total = len(candidates)
+            facets = self._facets(candidates)
+            page = self._page(candidates, sets, query.offset, query.limit)
+            docs = self.docs
+            ids = [d.id for n in page if (d := docs[n]) is not None]
+        return MemoryResult(ids=ids, total=total, facets=facets, docnos=page,
+                            matched_terms=matched)
+
+    def _facets(self, candidates: set[int]) -> dict[str, dict[str, int]]:
+        docs = self.docs
+        counts = Counter(chain.from_iterable(
+            d.facet_keys for d in map(docs.__getitem__, candidates) if d is not None))
+        out: dict[str, dict[str, int]] = {f: {} for f in FACETS}
+        for key, count in counts.items():
+            facet, _, value = key.partition("\x00")
+            out[facet][value] = count
+        return out
+
+    def _smallest(self, k: int, docs: set[int]) -> list[int]:
+        if k >= len(docs):
+            return sorted(docs) if self.ordered else sorted(docs, key=self.sort_key.__getitem__)
+        if self.ordered:
+            return heapq.nsmallest(k, docs)
+        return heapq.nsmallest(k, docs, key=self.sort_key.__getitem__)
+
+    def _page(self, candidates: set[int], sets: list[WordSets], offset: int,
+              limit: int) -> list[int]:
+        """Ranking rules: words matched (the first k), typos, attribute, exactness, id."""
+        if not candidates:
+            return []
+        if not sets:
+            return self._smallest(offset + limit, candidates)[offset:offset + limit]
+        # groups by words matched, most first
+        levels = [candidates]
+        for ws in sets[1:]:
+            nxt = levels[-1] & ws.all()
+            if not nxt:
+                break
+            levels.append(nxt)
+        out: list[int] = []
+        skip = offset
+        for k in range(len(levels), 0, -1):
+            group = levels[k - 1] - levels[k] if k < len(levels) else levels[k - 1]
+            if skip >= len(group):
+                skip -= len(group)
+                continue
+            for bucket in self._buckets(group, sets[:k]):
+                if skip >= len(bucket):
+                    skip -= len(bucket)
+                    continue
+                need = skip + limit - len(out)
+                taken = self._smallest(need, bucket)[skip:]
+                skip = 0
+                out += taken
+                if len(out) >= limit:
+                    return out[:limit]
+        return out
+
+    @staticmethod
+    def _buckets(group: set[int], sets: list[WordSets]) -> list[set[int]]:
+        """``group`` split by (typos, attribute, -exactness) summed over ``sets``, in order."""
+        buckets: dict[tuple[int, int, int], set[int]] = {(0, 0, 0): group}
+        for ws in sets:
+            nxt: dict[tuple[int, int, int], set[int]] = {}
+            for (t0, a0, x0), docs in buckets.items():
+                rest_t = docs
+                for t, tset in ((0, ws.p), (1, ws.t1), (2, ws.t2)):
+                    part = rest_t & tset
+                    if not part:
+                        continue
+                    rest_t = rest_t - part
+                    rest_a = part
+                    for a, aset in ((0, ws.a), (1, ws.b), (2, ws.c), (3, ws.d)):
+                        sub = rest_a & aset if a < 3 else rest_a
+                        if a < 3:
+                            if not sub:
+                                continue
+                            rest_a = rest_a - sub
+                        elif not sub:
+                            continue
+                        ex = sub & ws.e
+                        for x, s in ((1, ex), (0, sub - ex)):
+                            if s:
+                                nxt.setdefault((t0 + t, a0 + a, x0 - x), set()).update(s)
+                    if not rest_t:
+                        break
+            buckets = nxt
+        return [buckets[k] for k in sorted(buckets)]
+
+    # highlights
+    def token_matches(self, matched: set[str], words: list[str]) -> Any:
+        from search.text import fold, match_cost
+
+        syn = synonyms()
+        terms = self.terms
+
+        def matches(token: str) -> bool:
+            token = fold(token)
+            if token in matched:
+                return True
+            if token in terms:
+                return False
+            for i, word in enumerate(words):  # not in the vocabulary: ask directly
+                if token in syn.get(word, ()) or match_cost(
+                        word, token, prefix_allowed=i == len(words) - 1) is not None:
+                    return True
+            return False
+        return matches
+
+
+# --- loading from Postgres ----------------------------------------------------------
+
+
+def _rows_of(result: Any) -> list[dict[str, Any]]:
+    return [{**row.document, "status": row.status, "version": row.version}
+            for row in result]
+
+
+def build(engine: Engine) -> MemoryIndex:
+    """A fresh index of the active search documents, with the change head of the same
+    snapshot."""
+    index = MemoryIndex()
+    with engine.connect() as conn:
+        conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+        head = conn.execute(text("SELECT coalesce(max(seq), 0) FROM changes")).scalar_one()
+        result = conn.execution_options(yield_per=2000).execute(text(
+            "SELECT authority_id, version, status, document FROM search_documents "
+            "WHERE status = 'active' ORDER BY authority_id"))
+        for part in result.partitions():
+            index.apply(_rows_of(part))
+        conn.rollback()
+    index.head = int(head)
+    index.sorted_terms = sorted(index.terms)
+    return index
+
+
+class Holder:
+    """The index of one database, its catch-up and (when started) its poller."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.index: MemoryIndex | None = None
+        self.ready = threading.Event()
+        self.error: BaseException | None = None
+        self.generation = -1
+        self.polling = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._catch_up_lock = threading.Lock()
+        self.last_check = 0.0
+        self.render_cache: OrderedDict[tuple[uuid.UUID, int, str], str] = OrderedDict()
+        self._render_lock = threading.Lock()
+
+    def build(self) -> None:
+        try:
+            started = time.perf_counter()
+            generation = _documents.write_generation()
+            self.index = build(self.engine)
+            self.generation = generation
+            self.last_check = time.monotonic()
+            log.info("search index built", extra={
+                "documents": len(self.index.active),
+                "seconds": round(time.perf_counter() - started, 2)})
+        except BaseException as e:
+            self.error = e
+            log.exception("search index build failed")
+        finally:
+            self.ready.set()
+
+    def catch_up(self) -> None:
+        """Apply the authorities of change rows past the head (or rebuild after a reset)."""
+        with self._catch_up_lock:
+            index = self.index
+            if index is None:
+                return
+            generation = _documents.write_generation()
+            with self.engine.connect() as conn:
+                head = conn.execute(text("SELECT coalesce(max(seq), 0) FROM changes")) \
+                    .scalar_one()
+                if head < index.head:  # the database was reset or restored
+                    conn.rollback()
+                    self.index = build(self.engine)
+                    self.generation = generation
+                    self._clear_render_cache()
+                    return
+                while head > index.head:
+                    changes = conn.execute(text(
+                        "SELECT seq, authority_id FROM changes WHERE seq > :s AND seq <= :h "
+                        "ORDER BY seq LIMIT :n"),
+                        {"s": index.head, "h": head, "n": CATCH_UP_BATCH}).all()
+                    if not changes:
+                        break
+                    ids = list({c.authority_id for c in changes})
+                    rows = _rows_of(conn.execute(text(
+                        "SELECT authority_id, version, status, document FROM search_documents "
+                        "WHERE authority_id = ANY(:ids)"), {"ids": ids}))
+                    found = {uuid.UUID(r["id"]) for r in rows}
+                    index.apply(rows, gone=[i for i in ids if i not in found])
+                    index.head = int(changes[-1].seq)
+                conn.rollback()
+            self.generation = generation
+            self.last_check = time.monotonic()
+
+    def current(self) -> MemoryIndex | None:
+        """The index, caught up with this process's writes (None: not ready)."""
+        if not self.ready.is_set():
+            self.ready.wait(READY_WAIT_SECONDS)
+        if self.index is None:
+            return None
+        if self.generation != _documents.write_generation() or (
+                not self.polling and time.monotonic() - self.last_check > POLL_SECONDS):
+            self.catch_up()
+        return self.index
+
+    # poller
+    def start_polling(self) -> None:
+        if self._thread is not None:
+            return
+        self.polling = True
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._poll, name="search-index-poll",
+                                        daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        if not self.ready.is_set():
+            self.build()
+        while not self._stop.wait(POLL_SECONDS):
+            try:
+                self.catch_up()
+            except Exception:
+                log.warning("search index catch-up failed", exc_info=True)
+                self._stop.wait(1.0)
+
+    def stop(self) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(5)
+        self.polling = False
+
+    # rendered hits
+    def _clear_render_cache(self) -> None:
+        with self._render_lock:
+            self.render_cache.clear()
+
+    def rendered(self, conn_session: Any, keys: list[tuple[uuid.UUID, int]], view: Any,
+                 render: Any) -> dict[uuid.UUID, tuple[str, dict[str, Any] | None]]:
+        """JSON of each ``(id, version)`` revision in ``view`` (one query for misses)."""
+        out: dict[uuid.UUID, tuple[str, dict[str, Any] | None]] = {}
+        missing: list[tuple[uuid.UUID, int]] = []
+        with self._render_lock:
+            for key in keys:
+                hit = self.render_cache.get((key[0], key[1], view.value))
+                if hit is None:
+                    missing.append(key)
+                else:
+                    self.render_cache.move_to_end((key[0], key[1], view.value))
+                    out[key[0]] = (hit, None)
+        if missing:
+            rows = conn_session.execute(text(
+                "SELECT r.authority_id, r.version, r.document FROM revisions r "
+                "JOIN unnest(CAST(:ids AS uuid[]), CAST(:versions AS int[])) AS k(id, v) "
+                "ON r.authority_id = k.id AND r.version = k.v"),
+                {"ids": [k[0] for k in missing], "versions": [k[1] for k in missing]}).all()
+            with self._render_lock:
+                for row in rows:
+                    body = render(row.document)
+                    self.render_cache[(row.authority_id, row.version, view.value)] = body
+                    out[row.authority_id] = (body, row.document)
+                while len(self.render_cache) > RENDER_CACHE_SIZE:
+                    self.render_cache.popitem(last=False)
+        return out
+
+
+_holders: OrderedDict[str, Holder] = OrderedDict()
+_holders_lock = threading.Lock()
+
+
+def _key(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def holder_for(engine: Engine, *, create: bool = True) -> Holder | None:
+    key = _key(engine)
+    with _holders_lock:
+        holder = _holders.get(key)
+        if holder is not None:
+            _holders.move_to_end(key)
+            return holder
+        if not create:
+            return None
+        holder = Holder(engine)
+        _holders[key] = holder
+        while len(_holders) > MAX_INDEXES:
+            _, old = _holders.popitem(last=False)
+            old.stop()
+    if not holder.polling:
+        holder.build()
+    return holder
+
+
+def start(engine: Engine) -> Holder:
+    """Build (in the background) and keep in step the index of ``engine``'s database."""
+    key = _key(engine)
+    with _holders_lock:
+        holder = _holders.get(key)
+        if holder is None or holder.engine is not engine:
+            if holder is not None:
+                holder.stop()
+            holder = Holder(engine)
+            _holders[key] = holder
+            while len(_holders) > MAX_INDEXES:
+                _, old = _holders.popitem(last=False)
+                old.stop()
+    holder.start_polling()
+    return holder
+
+
+def stop(engine: Engine) -> None:
+    with _holders_lock:
+        holder = _holders.pop(_key(engine), None)
+    if holder is not None:
+        holder.stop()
+
+
+@contextmanager
+def running(engine: Engine) -> Iterator[Holder]:
+    """For the application's lifespan."""
+    holder = start(engine)
+    try:
+        yield holder
+    finally:
+        stop(engine)
+
+
+def refresh(engine: Engine) -> None:
+    """Catch up now (tests; the poller does it every ``POLL_SECONDS``)."""
+    holder = holder_for(engine, create=False)
+    if holder is not None:
+        holder.ready.wait(READY_WAIT_SECONDS)
+        holder.catch_up()
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
