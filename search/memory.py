@@ -170,6 +170,7 @@ class MemoryIndex:
         self.type_tokens: dict[str, list[tuple[str, frozenset[str]]]] = {}
         self.head = 0
         self._interned: dict[str, str] = {}
+        self._country_words: dict[str, frozenset[str]] = {}
         self.lock = threading.RLock()
         vocab = vocabulary()
         new_terms: list[str] = []
@@ -508,6 +509,14 @@ class MemoryIndex:
         return [buckets[k] for k in sorted(buckets)]
 
     # highlights
+    def country_words(self, code: str) -> frozenset[str]:
+        """Every word of the country's names (one test before trying each name)."""
+        words = self._country_words.get(code)
+        if words is None:
+            words = frozenset(t for _, toks in self.country_tokens.get(code, ()) for t in toks)
+            self._country_words[code] = words
+        return words
+
     def token_matches(self, matched: set[str], words: list[str]) -> Any:
         from search.text import fold, match_cost
 

@@ -304,7 +304,10 @@ def _memory_hits(session: Session, principal: Principal, index: memory.MemoryInd
                 fragment = _highlight_with(value, matches)
                 if fragment is not None:
                     fields.append({"field": name, "highlight": fragment})
-            for value, toks in vocab_country.get(d.country, ()):
+            names = vocab_country.get(d.country, ())
+            if names and matched.isdisjoint(index.country_words(d.country)):
+                names = ()
+            for value, toks in names:
                 if toks & matched:
                     fragment = _highlight_with(value, matches)
                     if fragment is not None:
