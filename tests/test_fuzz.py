@@ -77,3 +77,21 @@ def test_fuzz_secretariat(fuzz_app: tuple[object, str]) -> None:
     app, key = fuzz_app
     failures = _fuzz(app, {"Authorization": f"Bearer {key}"})
     assert not failures, "\n\n".join(failures)
+
+
+def test_regression_every_v1_operation_documents_the_refusals_it_can_give(
+        client: TestClient) -> None:
+    """Found by the fuzzer: a bad Authorization header gives 401 on any route, and the
+    rate limiter 429, but the schema did not say so."""
+    schema = client.get("/openapi.json").json()
+    missing = [
+        (method, path, status)
+        for path, operations in schema["paths"].items() if path.startswith("/v1/")
+        for method, operation in operations.items()
+        for status in ("401", "429", "500", "503")
+        if status not in operation["responses"]
+    ]
+    assert not missing, missing
+    keys = schema["paths"]["/v1/keys"]["post"]["responses"]
+    assert "403" in keys and "413" in keys
+    assert "403" not in schema["paths"]["/v1/countries"]["get"]["responses"]
