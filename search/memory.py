@@ -14,7 +14,16 @@ rules), from structures held in memory:
   taken within its first ``DELETE_PREFIX`` letters; candidates are then checked with the
   exact distance, so the lookup is complete within the budget and never scans the
   vocabulary);
-- per document: what the facets and highlights need.
+- per document: what the filters and highlights need.
+
+**Bitsets.** A query works on sets of document numbers held as Python ints (bit n:
+document n): a word's documents, the filters, the candidates.  The postings of the filters
+and facet values, and of the words of ``BITS_CACHED_FROM`` documents or more, keep their
+bitset (rebuilt on the next query after one of their documents changed); smaller postings
+are merged as sets and turned into one bitset.  So the facets cost one ``&`` and one
+``bit_count`` per facet value, whatever the number of candidates, and the ranking splits
+the candidates with ``&`` and takes a page from the lowest bits (document numbers follow
+id order after a build; once they do not, the bucket of the page is listed and sorted).
 
 **Keeping in step.** The index is built from ``search_documents`` (the active rows) and
 the head of ``changes`` read in the same snapshot.  After that it applies the authorities
@@ -40,11 +49,10 @@ import os
 import threading
 import time
 import uuid
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import Any
 
 from sqlalchemy import text
@@ -78,6 +86,95 @@ DELETE_PREFIX = 7
 RENDER_CACHE_SIZE = int(os.environ.get("CNA_SEARCH_RENDER_CACHE", "20000"))
 MAX_INDEXES = 3  # per process (tests switch databases; a server has one)
 CATCH_UP_BATCH = 5000
+BITS_CACHED_FROM = 64  # word postings of this many documents keep their bitset cached
+FEW_CANDIDATES = 256  # facets of fewer candidates are counted per document
+
+
+# --- bitsets: a set of document numbers as a Python int (bit n: document n) ------------
+
+_BYTE_BITS = tuple(tuple(j for j in range(8) if b >> j & 1) for b in range(256))
+
+
+def to_bits(docs: Iterable[int]) -> int:
+    """The bitset of these document numbers (one pass, no big-int work per number)."""
+    docs = docs if isinstance(docs, (set, frozenset, list, tuple)) else list(docs)
+    if not docs:
+        return 0
+    buf = bytearray((max(docs) >> 3) + 1)
+    for n in docs:
+        buf[n >> 3] |= 1 << (n & 7)
+    return int.from_bytes(buf, "little")
+
+
+def iter_bits(bits: int) -> Iterator[int]:
+    """The document numbers of a bitset, ascending."""
+    data = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
+    table = _BYTE_BITS
+    for i, byte in enumerate(data):
+        if byte:
+            base = i << 3
+            for j in table[byte]:
+                yield base + j
+
+
+def lowest_bits(bits: int, k: int) -> list[int]:
+    """The ``k`` smallest document numbers of a bitset, ascending."""
+    if k > 32:
+        out = []
+        for n in iter_bits(bits):
+            out.append(n)
+            if len(out) >= k:
+                break
+        return out
+    out = []
+    while bits and len(out) < k:
+        low = bits & -bits
+        out.append(low.bit_length() - 1)
+        bits ^= low
+    return out
+
+
+class Postings:
+    """key → the set of documents holding it, with the bitset of the big ones cached
+    (dropped when the key's documents change, rebuilt on the next query)."""
+
+    __slots__ = ("_bits", "cached_from", "sets")
+
+    def __init__(self, cached_from: int = BITS_CACHED_FROM) -> None:
+        self.sets: dict[str, set[int]] = {}
+        self._bits: dict[str, int] = {}
+        self.cached_from = cached_from
+
+    def add(self, key: str, n: int) -> None:
+        s = self.sets.get(key)
+        if s is None:
+            self.sets[key] = {n}
+        else:
+            s.add(n)
+        self._bits.pop(key, None)
+
+    def discard(self, key: str, n: int) -> None:
+        s = self.sets.get(key)
+        if s is not None:
+            s.discard(n)
+        self._bits.pop(key, None)
+
+    def get(self, key: str) -> set[int] | None:
+        return self.sets.get(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.sets
+
+    def bits(self, key: str) -> int:
+        b = self._bits.get(key)
+        if b is None:
+            s = self.sets.get(key)
+            if not s:
+                return 0
+            b = to_bits(s)
+            if len(s) >= self.cached_from:
+                self._bits[key] = b
+        return b
 
 
 def engine_name() -> str:
@@ -99,6 +196,19 @@ def _deletes(word: str, depth: int) -> set[str]:
         level = {w[:i] + w[i + 1:] for w in level for i in range(len(w))}
         out |= level
     return out
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """``text.distance`` with the common prefix and suffix set aside first (they change
+    no optimal string alignment distance; typo candidates share long prefixes)."""
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    j = 0
+    while j < n - i and a[-1 - j] == b[-1 - j]:
+        j += 1
+    return distance(a[i:len(a) - j], b[i:len(b) - j], limit)
 
 
 def _index_depth(term: str) -> int:
@@ -123,23 +233,23 @@ class Doc:
     a_tokens: tuple[str, ...]
     b_tokens: tuple[str, ...]
     fields: list[tuple[str, str]]  # (field, text) for highlights
-    facet_keys: tuple[str, ...]  # "<facet>\x00<value>" for every facet value it counts in
 
 
 @dataclass
 class WordSets:
-    """The documents one query word reaches, by how (see search/postgres.py)."""
+    """The documents one query word reaches, by how (see search/postgres.py), as
+    bitsets."""
 
-    p: set[int] = field(default_factory=set)  # exact or prefix: 0 typos
-    t1: set[int] = field(default_factory=set)
-    t2: set[int] = field(default_factory=set)
-    e: set[int] = field(default_factory=set)  # exact
-    a: set[int] = field(default_factory=set)  # attribute classes of any match
-    b: set[int] = field(default_factory=set)
-    c: set[int] = field(default_factory=set)
-    d: set[int] = field(default_factory=set)
+    p: int = 0  # exact or prefix: 0 typos
+    t1: int = 0
+    t2: int = 0
+    e: int = 0  # exact
+    a: int = 0  # attribute classes of any match
+    b: int = 0
+    c: int = 0
+    d: int = 0
 
-    def all(self) -> set[int]:
+    def all(self) -> int:
         return self.p | self.t1 | self.t2
 
 
@@ -154,12 +264,16 @@ class MemoryIndex:
         self.docs: list[Doc | None] = []
         self.docno: dict[uuid.UUID, int] = {}
         self.active: set[int] = set()
-        self.post_a: dict[str, set[int]] = {}
-        self.post_b: dict[str, set[int]] = {}
-        self.by_country: dict[str, set[int]] = {}
-        self.by_type: dict[str, set[int]] = {}
-        self.by_kind: dict[str, set[int]] = {}
-        self.by_dkey: dict[str, set[int]] = {}
+        self._active_bits: int | None = None
+        self.post_a = Postings()
+        self.post_b = Postings()
+        # filters and facets: few keys, every bitset cached
+        self.by_country = Postings(cached_from=1)
+        self.by_type = Postings(cached_from=1)
+        self.by_kind = Postings(cached_from=1)
+        self.by_dkey = Postings(cached_from=1)
+        self.by_instrument = Postings(cached_from=1)
+        self.by_language = Postings(cached_from=1)
         self.pseudo: dict[str, set[str]] = {}  # term → pseudo-lexemes it stands for
         self.terms: set[str] = set()
         self.sorted_terms: list[str] = []
@@ -242,51 +356,55 @@ class MemoryIndex:
                   instruments=list(row["instruments"]), languages=list(row["languages"]),
                   dkeys=tuple(self._interned.setdefault(k, k) for k in row["dkeys"]
                               if "|" in k), a_tokens=a_tokens, b_tokens=b_tokens,
-                  fields=fields, facet_keys=self._facet_keys(row))
+                  fields=fields)
         self.docs[n] = doc
         self.active.add(n)
+        self._active_bits = None
         for t in a_tokens:
-            self.post_a.setdefault(t, set()).add(n)
+            self.post_a.add(t, n)
         for t in b_tokens:
-            self.post_b.setdefault(t, set()).add(n)
+            self.post_b.add(t, n)
         for t in (*a_tokens, *b_tokens):
             if t not in self.terms:
                 self.terms.add(t)
                 new_terms.append(t)
-        self.by_country.setdefault(doc.country, set()).add(n)
-        self.by_kind.setdefault(doc.kind, set()).add(n)
+        self.by_country.add(doc.country, n)
+        self.by_kind.add(doc.kind, n)
         for t in doc.types:
-            self.by_type.setdefault(t, set()).add(n)
+            self.by_type.add(t, n)
+        for i in doc.instruments:
+            self.by_instrument.add(i, n)
+        for lang in doc.languages:
+            self.by_language.add(lang, n)
         for k in row["dkeys"]:
             if "|" not in k:  # one-field keys: postings; combined ones are checked per doc
-                self.by_dkey.setdefault(k, set()).add(n)
+                self.by_dkey.add(k, n)
 
     @staticmethod
     def by_dkey_of(doc: Doc) -> set[str]:
         return {f"t={t}" for t in doc.types} | {f"i={i}" for i in doc.instruments} | {
             part for k in doc.dkeys for part in k.split("|")}
 
-    def _facet_keys(self, row: dict[str, Any]) -> tuple[str, ...]:
-        keys = [f"country\x00{row['country']}",
-                *(f"{f}\x00{v}" for f in ("types", "instruments", "languages")
-                  for v in dict.fromkeys(row[f]))]
-        return tuple(self._interned.setdefault(k, k) for k in keys)
-
     def _remove(self, n: int) -> None:
         doc = self.docs[n]
         if doc is None:
             return
         for t in doc.a_tokens:
-            self.post_a[t].discard(n)
+            self.post_a.discard(t, n)
         for t in doc.b_tokens:
-            self.post_b[t].discard(n)
-        self.by_country[doc.country].discard(n)
-        self.by_kind[doc.kind].discard(n)
+            self.post_b.discard(t, n)
+        self.by_country.discard(doc.country, n)
+        self.by_kind.discard(doc.kind, n)
         for t in doc.types:
-            self.by_type[t].discard(n)
+            self.by_type.discard(t, n)
+        for i in doc.instruments:
+            self.by_instrument.discard(i, n)
+        for lang in doc.languages:
+            self.by_language.discard(lang, n)
         for k in self.by_dkey_of(doc):
-            self.by_dkey[k].discard(n)
+            self.by_dkey.discard(k, n)
         self.active.discard(n)
+        self._active_bits = None
         self.docs[n] = None
 
     def apply(self, rows: Iterable[dict[str, Any]], gone: Iterable[uuid.UUID] = ()) -> None:
@@ -306,27 +424,38 @@ class MemoryIndex:
         return doc.version if doc is not None else None
 
     # query words
-    def _lexeme_docs(self, lexemes: Iterable[str], ws: WordSets, into: set[int]) -> None:
+    def _lexeme_docs(self, lexemes: Iterable[str], ws: WordSets) -> int:
+        """The documents the lexemes reach (added to the word's attribute classes)."""
+        a = b = c = d = 0
+        few_a: set[int] = set()  # small postings: one set union, one conversion
+        few_b: set[int] = set()
         for lx in lexemes:
             if lx.startswith(COUNTRY_PREFIX):
-                s = self.by_country.get(lx[len(COUNTRY_PREFIX):])
-                if s:
-                    into |= s
-                    ws.c |= s
+                c |= self.by_country.bits(lx[len(COUNTRY_PREFIX):])
             elif lx.startswith(TYPE_PREFIX):
-                s = self.by_type.get(lx[len(TYPE_PREFIX):])
-                if s:
-                    into |= s
-                    ws.d |= s
+                d |= self.by_type.bits(lx[len(TYPE_PREFIX):])
             else:
-                a = self.post_a.get(lx)
-                if a:
-                    into |= a
-                    ws.a |= a
-                b = self.post_b.get(lx)
-                if b:
-                    into |= b
-                    ws.b |= b
+                s = self.post_a.get(lx)
+                if s:
+                    if len(s) >= BITS_CACHED_FROM:
+                        a |= self.post_a.bits(lx)
+                    else:
+                        few_a |= s
+                s = self.post_b.get(lx)
+                if s:
+                    if len(s) >= BITS_CACHED_FROM:
+                        b |= self.post_b.bits(lx)
+                    else:
+                        few_b |= s
+        if few_a:
+            a |= to_bits(few_a)
+        if few_b:
+            b |= to_bits(few_b)
+        ws.a |= a
+        ws.b |= b
+        ws.c |= c
+        ws.d |= d
+        return a | b | c | d
 
     def _lexemes(self, terms: Iterable[str]) -> set[str]:
         out: set[str] = set()
@@ -364,7 +493,7 @@ class MemoryIndex:
                 seen.add(t)
                 if t == word or abs(len(t) - len(word)) > budget:
                     continue
-                dist = distance(word, t, budget)
+                dist = _distance(word, t, budget)
                 if dist <= budget:
                     out[t] = dist
         return out
@@ -375,18 +504,22 @@ class MemoryIndex:
         alternatives = [word, *syn.get(word, [])]
         matched.update(alternatives)
         exact_lex = set(alternatives) | self._lexemes(alternatives)
-        self._lexeme_docs(exact_lex, ws, ws.e)
+        ws.e |= self._lexeme_docs(exact_lex, ws)
         ws.p |= ws.e
         if last and len(word) >= MIN_PREFIX_LENGTH:
             prefixed = [t for t in self.prefix_terms(word) if t != word]
             matched.update(prefixed)
-            self._lexeme_docs(self._lexemes(prefixed), ws, ws.p)
+            ws.p |= self._lexeme_docs(self._lexemes(prefixed), ws)
         typos = self.typo_terms(word)
         for t, dist in typos.items():
             if last and len(word) >= MIN_PREFIX_LENGTH and t.startswith(word):
                 continue  # a prefix match: 0 typos (already in p)
             matched.add(t)
-            self._lexeme_docs(self._lexemes([t]), ws, ws.t1 if dist == 1 else ws.t2)
+            reached = self._lexeme_docs(self._lexemes([t]), ws)
+            if dist == 1:
+                ws.t1 |= reached
+            else:
+                ws.t2 |= reached
         return ws
 
     # search
@@ -395,56 +528,88 @@ class MemoryIndex:
         syn = synonyms()
         matched: set[str] = set()
         with self.lock:
-            universe: set[int] | None = None
+            universe: int | None = None
             if query.countries is not None:
-                universe = set().union(*(self.by_country.get(c, ()) for c in query.countries))
+                universe = 0
+                for c in query.countries:
+                    universe |= self.by_country.bits(c)
             if query.kind:
-                s = self.by_kind.get(query.kind, set())
-                universe = s & universe if universe is not None else set(s)
+                s = self.by_kind.bits(query.kind)
+                universe = s & universe if universe is not None else s
             parts = [dkey(type_=query.type), dkey(instrument=query.instrument),
                      dkey(language=query.language), dkey(channel=query.channel)]
             for part in parts:
                 if part:
-                    s = self.by_dkey.get(part, set())
-                    universe = s & universe if universe is not None else set(s)
+                    s = self.by_dkey.bits(part)
+                    universe = s & universe if universe is not None else s
             key = dkey(query.type, query.instrument, query.language, query.channel)
             if key and "|" in key and universe:
                 docs = self.docs
-                universe = {n for n in universe if (d := docs[n]) is not None
-                            and key in d.dkeys}
+                universe = to_bits([n for n in iter_bits(universe)
+                                    if (d := docs[n]) is not None and key in d.dkeys])
             sets = [self.word_sets(w, i == len(words) - 1, syn, matched)
                     for i, w in enumerate(words)]
             if sets:
                 first = sets[0].all()
                 candidates = first & universe if universe is not None else first
             else:
-                candidates = universe if universe is not None else set(self.active)
-            total = len(candidates)
-            facets = self._facets(candidates)
+                candidates = universe if universe is not None else self.active_bits()
+            total = candidates.bit_count()
+            facets = self._facets(candidates, total)
             page = self._page(candidates, sets, query.offset, query.limit)
             docs = self.docs
             ids = [d.id for n in page if (d := docs[n]) is not None]
         return MemoryResult(ids=ids, total=total, facets=facets, docnos=page,
                             matched_terms=matched)
 
-    def _facets(self, candidates: set[int]) -> dict[str, dict[str, int]]:
-        docs = self.docs
-        counts = Counter(chain.from_iterable(
-            d.facet_keys for d in map(docs.__getitem__, candidates) if d is not None))
+    def active_bits(self) -> int:
+        bits = self._active_bits
+        if bits is None:
+            bits = self._active_bits = to_bits(self.active)
+        return bits
+
+    def _facet_postings(self) -> tuple[tuple[str, Postings], ...]:
+        return (("country", self.by_country), ("types", self.by_type),
+                ("instruments", self.by_instrument), ("languages", self.by_language))
+
+    def _facets(self, candidates: int, total: int) -> dict[str, dict[str, int]]:
+        """Each facet value's count among the candidates: a popcount of the candidates
+        and the value's documents (few candidates: counted per document)."""
         out: dict[str, dict[str, int]] = {f: {} for f in FACETS}
-        for key, count in counts.items():
-            facet, _, value = key.partition("\x00")
-            out[facet][value] = count
+        if not total:
+            return out
+        if total <= FEW_CANDIDATES:
+            docs = self.docs
+            for n in iter_bits(candidates):
+                d = docs[n]
+                if d is None:
+                    continue
+                country = out["country"]
+                country[d.country] = country.get(d.country, 0) + 1
+                for name, values in (("types", d.types), ("instruments", d.instruments),
+                                     ("languages", d.languages)):
+                    counts = out[name]
+                    for v in dict.fromkeys(values):
+                        counts[v] = counts.get(v, 0) + 1
+            return out
+        for name, postings in self._facet_postings():
+            counts = out[name]
+            for value, s in postings.sets.items():
+                if s:
+                    count = (candidates & postings.bits(value)).bit_count()
+                    if count:
+                        counts[value] = count
         return out
 
-    def _smallest(self, k: int, docs: set[int]) -> list[int]:
-        if k >= len(docs):
-            return sorted(docs) if self.ordered else sorted(docs, key=self.sort_key.__getitem__)
+    def _smallest(self, k: int, docs: int) -> list[int]:
         if self.ordered:
-            return heapq.nsmallest(k, docs)
-        return heapq.nsmallest(k, docs, key=self.sort_key.__getitem__)
+            return lowest_bits(docs, k)
+        numbers = list(iter_bits(docs))
+        if k >= len(numbers):
+            return sorted(numbers, key=self.sort_key.__getitem__)
+        return heapq.nsmallest(k, numbers, key=self.sort_key.__getitem__)
 
-    def _page(self, candidates: set[int], sets: list[WordSets], offset: int,
+    def _page(self, candidates: int, sets: list[WordSets], offset: int,
               limit: int) -> list[int]:
         """Ranking rules: words matched (the first k), typos, attribute, exactness, id."""
         if not candidates:
@@ -461,13 +626,15 @@ class MemoryIndex:
         out: list[int] = []
         skip = offset
         for k in range(len(levels), 0, -1):
-            group = levels[k - 1] - levels[k] if k < len(levels) else levels[k - 1]
-            if skip >= len(group):
-                skip -= len(group)
+            group = levels[k - 1] ^ levels[k] if k < len(levels) else levels[k - 1]
+            size = group.bit_count()
+            if skip >= size:
+                skip -= size
                 continue
             for bucket in self._buckets(group, sets[:k]):
-                if skip >= len(bucket):
-                    skip -= len(bucket)
+                size = bucket.bit_count()
+                if skip >= size:
+                    skip -= size
                     continue
                 need = skip + limit - len(out)
                 taken = self._smallest(need, bucket)[skip:]
@@ -478,31 +645,34 @@ class MemoryIndex:
         return out
 
     @staticmethod
-    def _buckets(group: set[int], sets: list[WordSets]) -> list[set[int]]:
+    def _buckets(group: int, sets: list[WordSets]) -> list[int]:
         """``group`` split by (typos, attribute, -exactness) summed over ``sets``, in order."""
-        buckets: dict[tuple[int, int, int], set[int]] = {(0, 0, 0): group}
+        buckets: dict[tuple[int, int, int], int] = {(0, 0, 0): group}
         for ws in sets:
-            nxt: dict[tuple[int, int, int], set[int]] = {}
+            nxt: dict[tuple[int, int, int], int] = {}
             for (t0, a0, x0), docs in buckets.items():
                 rest_t = docs
                 for t, tset in ((0, ws.p), (1, ws.t1), (2, ws.t2)):
                     part = rest_t & tset
                     if not part:
                         continue
-                    rest_t = rest_t - part
+                    rest_t ^= part
                     rest_a = part
                     for a, aset in ((0, ws.a), (1, ws.b), (2, ws.c), (3, ws.d)):
-                        sub = rest_a & aset if a < 3 else rest_a
                         if a < 3:
+                            sub = rest_a & aset
                             if not sub:
                                 continue
-                            rest_a = rest_a - sub
-                        elif not sub:
-                            continue
+                            rest_a ^= sub
+                        else:
+                            sub = rest_a
+                            if not sub:
+                                continue
                         ex = sub & ws.e
-                        for x, s in ((1, ex), (0, sub - ex)):
+                        for x, s in ((1, ex), (0, sub ^ ex)):
                             if s:
-                                nxt.setdefault((t0 + t, a0 + a, x0 - x), set()).update(s)
+                                key = (t0 + t, a0 + a, x0 - x)
+                                nxt[key] = nxt.get(key, 0) | s
                     if not rest_t:
                         break
             buckets = nxt
@@ -522,8 +692,9 @@ class MemoryIndex:
 
         syn = synonyms()
         terms = self.terms
+        memo: dict[str, bool] = {}  # the page's words repeat: each is decided once
 
-        def matches(token: str) -> bool:
+        def decide(token: str) -> bool:
             token = fold(token)
             if token in matched:
                 return True
@@ -534,6 +705,12 @@ class MemoryIndex:
                         word, token, prefix_allowed=i == len(words) - 1) is not None:
                     return True
             return False
+
+        def matches(token: str) -> bool:
+            hit = memo.get(token)
+            if hit is None:
+                hit = memo[token] = decide(token)
+            return hit
         return matches
 
 

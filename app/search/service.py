@@ -293,6 +293,39 @@ def _memory_hits(session: Session, principal: Principal, index: memory.MemoryInd
     matched = result.matched_terms
     vocab_country = index.country_tokens
     vocab_type = index.type_tokens
+    fragments: dict[str, str | None] = {}  # values repeat on a page (types, countries)
+
+    def highlight(value: str) -> str | None:
+        if value in fragments:
+            return fragments[value]
+        fragment = fragments[value] = _highlight_with(value, matches)
+        return fragment
+
+    # the first of a country's names (a type's terms) the query reached: once per page
+    by_country: dict[str, str | None] = {}
+    by_type: dict[str, str | None] = {}
+
+    def country_fragment(code: str) -> str | None:
+        if code not in by_country:
+            by_country[code] = None
+            names = vocab_country.get(code, ())
+            if names and not matched.isdisjoint(index.country_words(code)):
+                by_country[code] = first_fragment(names)
+        return by_country[code]
+
+    def type_fragment(code: str) -> str | None:
+        if code not in by_type:
+            by_type[code] = first_fragment(vocab_type.get(code, ()))
+        return by_type[code]
+
+    def first_fragment(values: Any) -> str | None:
+        for value, toks in values:
+            if not toks.isdisjoint(matched):
+                fragment = highlight(value)
+                if fragment is not None:
+                    return fragment
+        return None
+
     hits = []
     for d in docs:
         entry = rendered.get(d.id)
@@ -301,26 +334,16 @@ def _memory_hits(session: Session, principal: Principal, index: memory.MemoryInd
         fields: list[dict[str, str]] = []
         if words:
             for name, value in d.fields:
-                fragment = _highlight_with(value, matches)
+                fragment = highlight(value)
                 if fragment is not None:
                     fields.append({"field": name, "highlight": fragment})
-            names = vocab_country.get(d.country, ())
-            if names and matched.isdisjoint(index.country_words(d.country)):
-                names = ()
-            for value, toks in names:
-                if toks & matched:
-                    fragment = _highlight_with(value, matches)
-                    if fragment is not None:
-                        fields.append({"field": "country", "highlight": fragment})
-                        break
+            fragment = country_fragment(d.country)
+            if fragment is not None:
+                fields.append({"field": "country", "highlight": fragment})
             for t in sorted(set(d.types)):
-                for value, toks in vocab_type.get(t, ()):
-                    if toks & matched:
-                        fragment = _highlight_with(value, matches)
-                        if fragment is not None:
-                            fields.append({"field": "designations.type",
-                                           "highlight": fragment})
-                            break
+                fragment = type_fragment(t)
+                if fragment is not None:
+                    fields.append({"field": "designations.type", "highlight": fragment})
         hit: dict[str, Any] = {"matches": fields}
         if raw:
             hit["record_json"] = entry[0]
