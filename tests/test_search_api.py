@@ -255,13 +255,13 @@ def test_unreachable_meilisearch_falls_back_to_postgres_and_says_so(
 def test_network_keys_see_only_their_countries(demo_client: TestClient, demo_url: str) -> None:
     from app.access.principal import Principal, Role
     from app.authorities.documents import View
+    from app.reference.service import resolve_filters
     from app.search import service
 
     principal = Principal(role=Role.network, key_id=uuid.uuid4(), countries=frozenset({"FRA"}))
     engine = db_engine.get_engine()
     with Session(engine) as session:
-        countries = principal.visible_countries(service.resolve_filters(session, [], None,
-                                                                        None))
+        countries = principal.visible_countries(resolve_filters(session, [], None, None))
         page = service.search(session, principal, SearchQuery(q="ministry",
                                                               countries=countries), 0, ["en"])
     assert page["hits"] and {h["record"]["country"] for h in page["hits"]} == {"FRA"}

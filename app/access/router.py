@@ -15,8 +15,8 @@ from app.access.principal import Principal, Role
 from app.api.deps import SessionDep
 from app.api.responses import json_response
 from app.core.errors import problem_responses
-from app.core.problems import FieldError, Problem, not_found
-from app.reference.service import load_reference_cached
+from app.core.problems import not_found
+from app.reference.service import resolve_filters
 
 router = APIRouter(prefix="/v1/keys", tags=["access"])
 
@@ -65,19 +65,8 @@ def key_out(row: ApiKey) -> dict[str, Any]:
 def resolve_countries(session: SessionDep, codes: list[str] | None) -> list[str] | None:
     if not codes:
         return None
-    reference = load_reference_cached(session)
-    resolved, errors = [], []
-    for i, code in enumerate(codes):
-        country = reference.country_by_any_code(code)
-        if country is None:
-            errors.append(FieldError(("body", "countries", i), f"unknown country {code!r}",
-                                     "country"))
-        else:
-            resolved.append(country.alpha3)
-    if errors:
-        raise Problem(status=422, title="Invalid request", detail="unknown countries",
-                      errors=errors)
-    return resolved
+    return resolve_filters(session, codes, loc=("body", "countries"),
+                           detail="unknown countries")
 
 
 @router.post("", status_code=201, response_model=KeyCreated,

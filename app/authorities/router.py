@@ -20,41 +20,13 @@ from app.authorities import history, service, transfer, vcard, writes
 from app.authorities.documents import format_timestamp, render, view_of
 from app.authorities.schemas import AuthorityOut, AuthorityPage, Channel, HistoryOut, Kind
 from app.core.errors import problem_responses
-from app.core.problems import FieldError, Problem, not_found
+from app.core.problems import Problem, not_found
 from app.core.settings import get_settings
-from app.reference.service import load_reference_cached
+from app.reference.service import load_reference_cached, resolve_filters
 
 router = APIRouter(prefix="/v1/authorities", tags=["authorities"])
 
 StatusFilter = Literal["active", "withdrawn", "all"]
-
-
-def _resolve_filters(
-    session: SessionDep, countries: list[str], type_: str | None, instrument: str | None,
-    article: str | None,
-) -> list[str]:
-    reference = load_reference_cached(session)
-    errors: list[FieldError] = []
-    resolved = []
-    for i, code in enumerate(countries):
-        country = reference.country_by_any_code(code)
-        if country is None:
-            errors.append(FieldError(("query", "country", i), f"unknown country {code!r}",
-                                     "country"))
-        else:
-            resolved.append(country.alpha3)
-    if type_ is not None and type_ not in reference.types:
-        errors.append(FieldError(("query", "type"), f"unknown designation type {type_!r}",
-                                 "enum"))
-    if instrument is not None and instrument not in reference.instruments:
-        errors.append(FieldError(("query", "instrument"), f"unknown instrument {instrument!r}",
-                                 "enum"))
-    if article is not None and not any(a == article for (_, a) in reference.articles):
-        errors.append(FieldError(("query", "article"), f"unknown article {article!r}", "enum"))
-    if errors:
-        raise Problem(status=422, title="Invalid request", detail="invalid filter(s)",
-                      errors=errors)
-    return resolved
 
 
 def actor_of(principal: Principal) -> service.Actor:
@@ -86,7 +58,7 @@ def list_authorities(
 ) -> Response:
     """Authorities, filtered; filters on designations apply to one and the same designation."""
     countries = principal.visible_countries(
-        _resolve_filters(session, country, type, instrument, article)
+        resolve_filters(session, country, type, instrument, article)
     )
     if countries == []:  # every requested country is outside the key's scope
         return json_response(request, {"items": [], "next_cursor": None, "limit": limit})

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
+from app.core.problems import FieldError, Problem
 from app.networks.service import seed_networks
 from app.reference.data import CountryRef, ReferenceData, read_json
 from app.reference.models import Article, Country, DesignationType, Instrument, Language
@@ -107,3 +108,36 @@ def load_reference_cached(session: Session) -> ReferenceData:
 def invalidate_reference_cache() -> None:
     global _reference_cache
     _reference_cache = None
+
+
+def resolve_filters(
+    session: Session,
+    countries: list[str],
+    type_: str | None = None,
+    instrument: str | None = None,
+    article: str | None = None,
+    loc: tuple[str, ...] = ("query", "country"),
+    detail: str = "invalid filter(s)",
+) -> list[str]:
+    """Country codes (alpha-2 or alpha-3, any case) as alpha-3, checking the type,
+    instrument and article named alongside; a 422 lists every unknown value."""
+    reference = load_reference_cached(session)
+    errors: list[FieldError] = []
+    resolved = []
+    for i, code in enumerate(countries):
+        country = reference.country_by_any_code(code)
+        if country is None:
+            errors.append(FieldError((*loc, i), f"unknown country {code!r}", "country"))
+        else:
+            resolved.append(country.alpha3)
+    if type_ is not None and type_ not in reference.types:
+        errors.append(FieldError(("query", "type"), f"unknown designation type {type_!r}",
+                                 "enum"))
+    if instrument is not None and instrument not in reference.instruments:
+        errors.append(FieldError(("query", "instrument"), f"unknown instrument {instrument!r}",
+                                 "enum"))
+    if article is not None and not any(a == article for (_, a) in reference.articles):
+        errors.append(FieldError(("query", "article"), f"unknown article {article!r}", "enum"))
+    if errors:
+        raise Problem(status=422, title="Invalid request", detail=detail, errors=errors)
+    return resolved

@@ -13,6 +13,7 @@ from app.api.deps import LanguagesDep, SessionDep
 from app.api.responses import etag_matches
 from app.authorities.schemas import Channel, Kind
 from app.core.errors import problem_responses
+from app.reference.service import resolve_filters
 from app.search import service
 from app.search.schemas import SearchPage
 from search.engine import SearchQuery
@@ -45,7 +46,7 @@ def search(
     """Typo-tolerant search over names, acronyms, parent bodies, localities, country names
     (any CLDR language) and designation words (six UN languages).  Filters combine as in
     `/v1/authorities`; facets count over the whole filtered result."""
-    resolved = service.resolve_filters(session, country, type, instrument)
+    resolved = resolve_filters(session, country, type, instrument)
     countries = principal.visible_countries(resolved)
     query = SearchQuery(q=q, countries=countries, type=type, instrument=instrument,
                         language=language, channel=channel, kind=kind, limit=limit)

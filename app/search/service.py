@@ -22,7 +22,6 @@ from sqlmodel import Session
 from app.access.principal import Principal
 from app.authorities.documents import view_of
 from app.core.problems import FieldError, Problem
-from app.reference.service import load_reference_cached
 from search import memory
 from search.documents import vocabulary
 from search.engine import EngineResult, EngineUnavailable, SearchQuery, synonyms
@@ -192,31 +191,6 @@ def matched_fields(record: dict[str, Any], words: list[str],
                 out.append({"field": "designations.type", "highlight": fragment})
                 break
     return out
-
-
-def resolve_filters(session: Session, countries: list[str], type_: str | None,
-                    instrument: str | None) -> list[str]:
-    """Country codes as alpha-3; unknown codes, types or instruments are a 422."""
-    reference = load_reference_cached(session)
-    errors: list[FieldError] = []
-    resolved = []
-    for i, code in enumerate(countries):
-        country = reference.country_by_any_code(code)
-        if country is None:
-            errors.append(FieldError(("query", "country", i), f"unknown country {code!r}",
-                                     "country"))
-        else:
-            resolved.append(country.alpha3)
-    if type_ is not None and type_ not in reference.types:
-        errors.append(FieldError(("query", "type"), f"unknown designation type {type_!r}",
-                                 "enum"))
-    if instrument is not None and instrument not in reference.instruments:
-        errors.append(FieldError(("query", "instrument"), f"unknown instrument {instrument!r}",
-                                 "enum"))
-    if errors:
-        raise Problem(status=422, title="Invalid request", detail="invalid filter(s)",
-                      errors=errors)
-    return resolved
 
 
 def start_offset(query: SearchQuery, offset: int | None, cursor: str | None) -> int:

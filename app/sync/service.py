@@ -208,20 +208,9 @@ class ExportFilters:
 def resolve_countries(session: Session, codes: list[str],
                       loc: tuple[str, ...] = ("query", "country")) -> list[str]:
     """ISO alpha-2 or alpha-3 codes, any case, to alpha-3; a 422 lists each unknown one."""
-    from app.reference.service import load_reference_cached
+    from app.reference.service import resolve_filters
 
-    reference = load_reference_cached(session)
-    resolved, errors = [], []
-    for i, code in enumerate(codes):
-        country = reference.country_by_any_code(code)
-        if country is None:
-            errors.append(FieldError((*loc, i), f"unknown country {code!r}", "country"))
-        else:
-            resolved.append(country.alpha3)
-    if errors:
-        raise Problem(status=422, title="Invalid request", detail="invalid country code(s)",
-                      errors=errors)
-    return resolved
+    return resolve_filters(session, codes, loc=loc, detail="invalid country code(s)")
 
 
 def _export_where(filters: ExportFilters) -> tuple[str, dict[str, Any]]:
