@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from app.authorities.documents import render
 from app.authorities.models import Authority
+from app.core.jsonenc import compact_json_text
 from app.reference.data import read_json
 from search.text import tokens, transliterations
 
@@ -222,9 +223,7 @@ def write_search_document(session: Session, record: dict[str, Any]) -> None:
 
 
 def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return compact_json_text(value)
 
 
 def refresh_search_document(session: Session, authority: Authority) -> None:

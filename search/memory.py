@@ -44,7 +44,6 @@ from __future__ import annotations
 import bisect
 import gc
 import heapq
-import json
 import logging
 import os
 import threading
@@ -197,19 +196,6 @@ def _deletes(word: str, depth: int) -> set[str]:
         level = {w[:i] + w[i + 1:] for w in level for i in range(len(w))}
         out |= level
     return out
-
-
-def _distance(a: str, b: str, limit: int) -> int:
-    """``text.distance`` with the common prefix and suffix set aside first (they change
-    no optimal string alignment distance; typo candidates share long prefixes)."""
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    j = 0
-    while j < n - i and a[-1 - j] == b[-1 - j]:
-        j += 1
-    return distance(a[i:len(a) - j], b[i:len(b) - j], limit)
 
 
 def _index_depth(term: str) -> int:
@@ -494,7 +480,7 @@ class MemoryIndex:
                 seen.add(t)
                 if t == word or abs(len(t) - len(word)) > budget:
                     continue
-                dist = _distance(word, t, budget)
+                dist = distance(word, t, budget)
                 if dist <= budget:
                     out[t] = dist
         return out
@@ -953,6 +939,3 @@ def refresh(engine: Engine) -> None:
         holder.ready.wait(READY_WAIT_SECONDS)
         holder.catch_up()
 
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -20,6 +20,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from rapidfuzz.distance import OSA
 from unidecode import unidecode
 
 MAX_QUERY_WORDS = 10
@@ -81,28 +82,9 @@ def typo_budget(word: str) -> int:
 
 
 def distance(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance, or ``limit + 1`` once it exceeds ``limit``."""
-    if a == b:
-        return 0
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        best = current[0]
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if (i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]
-                    and previous2):
-                value = min(value, previous2[j - 2] + 1)
-            current[j] = value
-            best = min(best, value)
-        if best > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return min(previous[len(b)], limit + 1)
+    """Optimal string alignment distance (a transposition of neighbours is one typo), or
+    ``limit + 1`` once it exceeds ``limit``."""
+    return min(OSA.distance(a, b, score_cutoff=limit), limit + 1)
 
 
 def query_words(q: str) -> list[str]:

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.access.principal import ANONYMOUS, Principal, Role
 from app.access.service import authenticate
@@ -33,7 +34,7 @@ class Rule:
 ROUTE_RULES: dict[tuple[str, str], Rule] = {}
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     session: Annotated[Session, Depends(get_session)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -43,7 +44,7 @@ def get_principal(
             raise Problem(status=401, detail="use 'Authorization: Bearer <key>'",
                           headers={"WWW-Authenticate": "Bearer"})
         return ANONYMOUS
-    principal = authenticate(session, credentials.credentials)
+    principal = await run_in_threadpool(authenticate, session, credentials.credentials)
     request.state.principal = principal
     return principal
 
@@ -53,7 +54,7 @@ def rule(method: str, path: str, *roles: Role, anonymous: bool = False) -> Any:
     entry = Rule(roles=frozenset(roles), anonymous=anonymous)
     ROUTE_RULES[(method.upper(), path)] = entry
 
-    def enforce(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def enforce(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if principal.anonymous:
             if entry.anonymous and get_settings().public_read:
                 return principal

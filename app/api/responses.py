@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from fastapi import Request, Response
+
+from app.core.jsonenc import compact_json
 
 
 def etag_matches(request: Request, etag: str) -> bool:
@@ -29,7 +30,16 @@ def json_response(
 
     ``etag`` defaults to a hash of the body, which suits lists; records pass their own.
     """
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return body_response(request, compact_json(payload), etag, headers)
+
+
+def body_response(
+    request: Request,
+    body: bytes,
+    etag: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """As ``json_response``, for a body serialised already."""
     if etag is None:
         etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
     all_headers = {"ETag": etag, "Vary": "Accept-Language, Authorization", **(headers or {})}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -10,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from app.access.policy import readers
 from app.access.principal import Principal
 from app.api.deps import LanguagesDep, SessionDep
-from app.api.responses import etag_matches
+from app.api.responses import body_response
 from app.authorities.schemas import Channel, Kind
 from app.core.errors import problem_responses
 from app.reference.service import resolve_filters
@@ -57,14 +56,5 @@ def search(
         url = request.url.remove_query_params("offset").include_query_params(
             cursor=page["next_cursor"])
         headers["Link"] = f'<{url}>; rel="next"'
-    return _json(request, service.page_json(page), headers)
+    return body_response(request, service.page_json(page), headers=headers)
 
-
-def _json(request: Request, body: bytes, headers: dict[str, str]) -> Response:
-    """As ``json_response`` (ETag from the body, 304 on If-None-Match), for a body
-    serialised already."""
-    etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-    all_headers = {"ETag": etag, "Vary": "Accept-Language, Authorization", **headers}
-    if etag_matches(request, etag):
-        return Response(status_code=304, headers=all_headers)
-    return Response(content=body, media_type="application/json", headers=all_headers)

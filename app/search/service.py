@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from app.access.principal import Principal
 from app.authorities.documents import view_of
+from app.core.jsonenc import compact_json_text
 from app.core.problems import FieldError, Problem
 from search import memory
 from search.documents import vocabulary
@@ -231,7 +232,7 @@ def search(session: Session, principal: Principal, query: SearchQuery, offset: i
             record = view_of(document, principal.view)
             hit: dict[str, Any] = {"matches": matched_fields(document, words, languages)}
             if raw:
-                hit["record_json"] = memory.dumps(record)
+                hit["record_json"] = compact_json_text(record)
             else:
                 hit["record"] = record
             hits.append(hit)
@@ -262,7 +263,7 @@ def _memory_hits(session: Session, principal: Principal, index: memory.MemoryInd
         return []
     view = principal.view
     rendered = holder.rendered(session, [(d.id, d.version) for d in docs], view,
-                               lambda document: memory.dumps(view_of(document, view)))
+                               lambda document: compact_json_text(view_of(document, view)))
     matches = index.token_matches(result.matched_terms, words)
     matched = result.matched_terms
     vocab_country = index.country_tokens
@@ -330,7 +331,7 @@ def _memory_hits(session: Session, principal: Principal, index: memory.MemoryInd
 def page_json(page: dict[str, Any]) -> bytes:
     """The page as JSON; records given as ``record_json`` are inserted as they are."""
     hits = ",".join(
-        '{"record":' + (h["record_json"] if "record_json" in h else memory.dumps(h["record"]))
-        + ',"matches":' + memory.dumps(h["matches"]) + "}" for h in page["hits"])
-    rest = memory.dumps({k: v for k, v in page.items() if k != "hits"})
+        '{"record":' + (h["record_json"] if "record_json" in h else compact_json_text(h["record"]))
+        + ',"matches":' + compact_json_text(h["matches"]) + "}" for h in page["hits"])
+    rest = compact_json_text({k: v for k, v in page.items() if k != "hits"})
     return ('{"hits":[' + hits + "]," + rest[1:]).encode()
