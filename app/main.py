@@ -86,12 +86,12 @@ def create_app() -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     app.include_router(metrics_router)
     app.include_router(health_router)
+    app.include_router(search_router)  # the hot path: matched early
     app.include_router(reference_router)
     app.include_router(authorities_router)
     app.include_router(import_router)
     app.include_router(proposals_router)
     app.include_router(keys_router)
-    app.include_router(search_router)
     app.include_router(sync_router)
     app.include_router(networks_router)
     app.include_router(route_router)

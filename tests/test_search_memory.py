@@ -3,11 +3,14 @@ process builds it from scratch, and its typo lookup finds exactly what the rule 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import subprocess
 import sys
+import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +18,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.access.principal import Role
+from app.access.principal import ANONYMOUS, Role
 from app.access.service import create_key
+from app.core.problems import Problem
 from app.db import engine as db_engine
+from app.search import service
 from search import documents as search_documents
 from search import memory
+from search.engine import SearchQuery
 from search.text import distance, typo_budget
 from tests.conftest import make_record
 from tests.search_support import crafted, demo_client, demo_url
@@ -148,3 +154,125 @@ def test_typo_lookup_is_exactly_the_budget(demo_client: Any) -> None:
         assert index.typo_terms(probe) == expected, probe
 
 
+
+
+def _synthetic_rows(count: int, seed: int) -> list[dict[str, Any]]:
+    """Public search documents of ``count`` records spread over countries, types,
+    instruments and languages (no database needed)."""
+    rng = random.Random(seed)
+    countries = ["BRA", "FRA", "DEU", "EGY", "RUS", "CHN", "JPN", "MEX", "KEN", "IND"]
+    designations = [("mutual_legal_assistance", "untoc", "18(13)"),
+                    ("extradition", "untoc", "16"),
+                    ("mutual_legal_assistance", "vienna_1988", "7(8)")]
+    rows = []
+    for k in range(count):
+        chosen = rng.sample(designations, rng.randint(1, 2))
+        record = make_record(
+            ref=f"SYN-{k}", country=rng.choice(countries),
+            name={"en": f"Ministry of Justice {rng.choice(['North', 'South', 'East'])}"},
+            designations=[{**make_record()["designations"][0], "type": t, "instrument": i,
+                           "article": a, "languages": rng.sample(["en", "fr", "es", "ar"],
+                                                                 rng.randint(1, 3))}
+                          for t, i, a in chosen])
+        record.update(id=str(uuid.UUID(int=rng.getrandbits(128), version=4)), version=1,
+                      status="active")
+        rows.append({**search_documents.public_document(record), "status": "active"})
+    return rows
+
+
+def test_facets_of_many_candidates_count_exactly() -> None:
+    """Over ``FEW_CANDIDATES`` candidates the facets are counted by numpy (countries)
+    and by a matrix of 64-bit words (types, instruments, languages): the same counts as
+    going through the documents one by one, also after changes and removals."""
+    rows = _synthetic_rows(1200, seed=11)
+    index = memory.MemoryIndex()
+    index.apply(rows)
+    index.apply([{**rows[0], "country": "KEN", "version": 2}],
+                gone=[uuid.UUID(r["id"]) for r in rows[1:40]])
+    alive = {uuid.UUID(r["id"]): r for r in rows[40:]}
+    alive[uuid.UUID(rows[0]["id"])] = {**rows[0], "country": "KEN"}
+
+    def expected(keep: Any) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {"country": {}, "types": {}, "instruments": {},
+                                          "languages": {}}
+        for row in alive.values():
+            if keep(row):
+                out["country"][row["country"]] = out["country"].get(row["country"], 0) + 1
+                for name in ("types", "instruments", "languages"):
+                    for value in row[name]:
+                        out[name][value] = out[name].get(value, 0) + 1
+        return out
+
+    everything = index.search(SearchQuery(q="", limit=5))
+    assert everything.total == len(alive) > memory.FEW_CANDIDATES
+    assert everything.facets == expected(lambda row: True)
+    south = index.search(SearchQuery(q="south", limit=5))
+    assert south.total > memory.FEW_CANDIDATES
+    assert south.facets == expected(lambda row: "South" in row["name"]["en"])
+    filtered = index.search(SearchQuery(q="justice", type="extradition", limit=5))
+    assert filtered.facets == expected(lambda row: "extradition" in row["types"])
+
+
+def test_bit_numbers_and_lowest_bits_of_sparse_and_dense_sets() -> None:
+    rng = random.Random(3)
+    for _ in range(400):
+        size = rng.choice([1, 60, 5000, 100_000])
+        members = set(rng.sample(range(size), rng.randint(0, min(size, rng.choice(
+            [3, 40, 3000])))))
+        bits = memory.to_bits(members)
+        assert memory.bit_numbers(bits) == sorted(members)
+        k = rng.randint(1, 40)
+        assert memory.lowest_bits(bits, k) == sorted(members)[:k]
+
+
+def test_searches_wait_while_changes_are_applied_and_the_event_loop_never_does() -> None:
+    index = memory.MemoryIndex()
+    index.apply(_synthetic_rows(20, seed=2))
+    query = SearchQuery(q="ministry", limit=5)
+    finished = threading.Event()
+
+    def search_in_a_worker() -> None:
+        index.search(query)
+        finished.set()
+
+    with index.lock.writing():
+        assert index.try_search(query) is None  # the event loop falls back at once
+        worker = threading.Thread(target=search_in_a_worker)
+        worker.start()
+        assert not finished.wait(0.3)  # a worker waits for the change to be applied
+    worker.join(5)
+    assert finished.is_set()
+    # readers do not exclude each other: a search runs while another holds the index
+    index.lock.acquire_read()
+    try:
+        result = index.try_search(query)
+        assert result is not None and result.total == 20
+    finally:
+        index.lock.release_read()
+
+
+def test_the_event_loop_answer_equals_the_worker_answer_and_reads_no_database(
+        demo_client: TestClient) -> None:
+    """Once the reference data and the hits' records are cached, the event-loop path
+    answers without the database (an unbound session: any query would raise) and gives
+    the very page the worker-thread path gives."""
+    asked = [service.SearchRequest(q=q, countries=c, type=t, instrument=None,
+                                   language=None, channel=None, kind=None, limit=10,
+                                   offset=o, cursor=None)
+             for q, c, t, o in [("ministry", (), None, None), ("Brasil", (), None, 0),
+                                ("extradtion", ("fr", "BRA"), None, None),
+                                ("Minis", (), "mutual_legal_assistance", 5),
+                                ("", ("DEU",), None, None)]]
+    with Session(db_engine.get_engine()) as session:
+        in_worker = [service.answer(session, ANONYMOUS, a, ["en"]) for a in asked]
+    offline = Session()  # bound to no database
+    on_loop = [asyncio.run(service.answer_in_memory(offline, ANONYMOUS, a, ["en"]))
+               for a in asked]
+    assert all(page is not None and page["engine"] == "memory" for page in on_loop)
+    assert [service.page_json(p) for p in on_loop if p is not None] == [
+        service.page_json(p) for p in in_worker]
+    assert any(p["total"] > 1 for p in in_worker)
+    with pytest.raises(Problem):  # bad filters are refused the same way
+        asyncio.run(service.answer_in_memory(offline, ANONYMOUS, service.SearchRequest(
+            q="x", countries=("XXX",), type=None, instrument=None, language=None,
+            channel=None, kind=None, limit=10, offset=None, cursor=None), ["en"]))

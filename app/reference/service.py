@@ -105,6 +105,15 @@ def load_reference_cached(session: Session) -> ReferenceData:
     return _reference_cache[1]
 
 
+def cached_reference() -> ReferenceData | None:
+    """The reference data if read within the last minute, without touching the database
+    (None: never read, or due to be read again)."""
+    cache = _reference_cache
+    if cache is None or time.monotonic() - cache[0] > _REFERENCE_TTL_SECONDS:
+        return None
+    return cache[1]
+
+
 def invalidate_reference_cache() -> None:
     global _reference_cache
     _reference_cache = None
@@ -121,7 +130,20 @@ def resolve_filters(
 ) -> list[str]:
     """Country codes (alpha-2 or alpha-3, any case) as alpha-3, checking the type,
     instrument and article named alongside; a 422 lists every unknown value."""
-    reference = load_reference_cached(session)
+    return check_filters(load_reference_cached(session), countries, type_, instrument,
+                         article, loc, detail)
+
+
+def check_filters(
+    reference: ReferenceData,
+    countries: list[str],
+    type_: str | None = None,
+    instrument: str | None = None,
+    article: str | None = None,
+    loc: tuple[str, ...] = ("query", "country"),
+    detail: str = "invalid filter(s)",
+) -> list[str]:
+    """``resolve_filters`` against reference data at hand."""
     errors: list[FieldError] = []
     resolved = []
     for i, code in enumerate(countries):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from app.access.policy import readers
 from app.access.principal import Principal
@@ -12,16 +13,14 @@ from app.api.deps import LanguagesDep, SessionDep
 from app.api.responses import body_response
 from app.authorities.schemas import Channel, Kind
 from app.core.errors import problem_responses
-from app.reference.service import resolve_filters
 from app.search import service
 from app.search.schemas import SearchPage
-from search.engine import SearchQuery
 
 router = APIRouter(tags=["search"])
 
 
 @router.get("/v1/search", response_model=SearchPage, responses=problem_responses(422))
-def search(
+async def search(
     request: Request,
     session: SessionDep,
     languages: LanguagesDep,
@@ -45,12 +44,13 @@ def search(
     """Typo-tolerant search over names, acronyms, parent bodies, localities, country names
     (any CLDR language) and designation words (six UN languages).  Filters combine as in
     `/v1/authorities`; facets count over the whole filtered result."""
-    resolved = resolve_filters(session, country, type, instrument)
-    countries = principal.visible_countries(resolved)
-    query = SearchQuery(q=q, countries=countries, type=type, instrument=instrument,
-                        language=language, channel=channel, kind=kind, limit=limit)
-    start = service.start_offset(query, offset, cursor)
-    page = service.search(session, principal, query, start, languages, raw=True)
+    asked = service.SearchRequest(q=q, countries=tuple(country), type=type,
+                                  instrument=instrument, language=language,
+                                  channel=channel, kind=kind, limit=limit, offset=offset,
+                                  cursor=cursor)
+    page = await service.answer_in_memory(session, principal, asked, languages)
+    if page is None:
+        page = await run_in_threadpool(service.answer, session, principal, asked, languages)
     headers = {}
     if page["next_cursor"]:
         url = request.url.remove_query_params("offset").include_query_params(

@@ -12,17 +12,22 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.access.principal import Principal
 from app.authorities.documents import view_of
 from app.core.jsonenc import compact_json_text
 from app.core.problems import FieldError, Problem
+from app.core.settings import get_settings
+from app.db.engine import get_engine
+from app.reference.service import cached_reference, check_filters, resolve_filters
 from search import memory
 from search.documents import vocabulary
 from search.engine import EngineResult, EngineUnavailable, SearchQuery, synonyms
@@ -77,12 +82,16 @@ def _local(session: Session, query: SearchQuery) \
     """Without Meilisearch: the in-process index, or Postgres when it is switched off
     (``CNA_SEARCH_ENGINE=postgres``) or not built yet."""
     if memory.engine_name() == "memory":
-        bind = session.get_bind()
-        holder = memory.holder_for(bind) if isinstance(bind, Engine) else None
+        holder = _holder_of(session)
         index = holder.current() if holder is not None else None
         if index is not None:
             return index.search(query), "memory", index
     return PostgresEngine(session).search(query), "postgres", None
+
+
+def _holder_of(session: Session) -> memory.Holder | None:
+    bind = session.get_bind()
+    return memory.holder_for(bind) if isinstance(bind, Engine) else None
 
 
 def run_engine(session: Session, query: SearchQuery) -> tuple[EngineResult, str]:
@@ -126,9 +135,16 @@ def hydrate(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str,
 _WORD = re.compile(r"\w+")
 
 
+@lru_cache(maxsize=65536)
+def _word_spans(value: str) -> tuple[tuple[int, int, str], ...]:
+    """Where the words of a field value are, each with its folded form.  Hits repeat
+    the same names, countries and designation terms from query to query: each value is
+    tokenised and folded once per process."""
+    return tuple((m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(value))
+
+
 def _word_matcher(words: list[str], syn: dict[str, list[str]]) -> Callable[[str], bool]:
-    def matches(token: str) -> bool:
-        token = fold(token)
+    def matches(token: str) -> bool:  # a folded token
         for i, word in enumerate(words):
             if token in syn.get(word, ()) or match_cost(
                     word, token, prefix_allowed=i == len(words) - 1) is not None:
@@ -143,17 +159,16 @@ def _highlight(value: str, words: list[str], syn: dict[str, list[str]]) -> str |
 
 
 def _highlight_with(value: str, matches: Callable[[str], bool]) -> str | None:
+    """``value`` with the words ``matches`` accepts (given folded) in <em>."""
+    spans = [(start, end) for start, end, folded in _word_spans(value) if matches(folded)]
+    if not spans:
+        return None
     out: list[str] = []
     pos = 0
-    hit = False
-    for m in _WORD.finditer(value):
-        if matches(m.group()):
-            hit = True
-            out.append(html.escape(value[pos:m.start()]))
-            out.append("<em>" + html.escape(m.group()) + "</em>")
-            pos = m.end()
-    if not hit:
-        return None
+    for start, end in spans:
+        out.append(html.escape(value[pos:start]))
+        out.append("<em>" + html.escape(value[start:end]) + "</em>")
+        pos = end
     out.append(html.escape(value[pos:]))
     return "".join(out)
 
@@ -220,8 +235,9 @@ def search(session: Session, principal: Principal, query: SearchQuery, offset: i
         client.close()
         result, engine = run_engine(session, query)
     words = query_words(query.q)
-    if index is not None and isinstance(result, memory.MemoryResult):
-        hits = _memory_hits(session, principal, index, result, words, raw)
+    holder = _holder_of(session) if index is not None else None
+    if holder is not None and index is not None and isinstance(result, memory.MemoryResult):
+        hits = _memory_hits(session, holder, principal, index, result, words, raw) or []
     else:
         hits = []
         documents = hydrate(session, result.ids)
@@ -236,6 +252,11 @@ def search(session: Session, principal: Principal, query: SearchQuery, offset: i
             else:
                 hit["record"] = record
             hits.append(hit)
+    return _page_of(query, result, hits, engine)
+
+
+def _page_of(query: SearchQuery, result: EngineResult, hits: list[dict[str, Any]],
+             engine: str) -> dict[str, Any]:
     next_offset = query.offset + query.limit
     return {
         "hits": hits,
@@ -249,21 +270,85 @@ def search(session: Session, principal: Principal, query: SearchQuery, offset: i
     }
 
 
-def _memory_hits(session: Session, principal: Principal, index: memory.MemoryIndex,
-                 result: memory.MemoryResult, words: list[str],
-                 raw: bool) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class SearchRequest:
+    """A search as asked: the parameters of the query string, not yet checked."""
+
+    q: str
+    countries: tuple[str, ...]
+    type: str | None
+    instrument: str | None
+    language: str | None
+    channel: str | None
+    kind: str | None
+    limit: int
+    offset: int | None
+    cursor: str | None
+
+
+def _query_of(principal: Principal, request: SearchRequest,
+              resolved: list[str]) -> SearchQuery:
+    query = SearchQuery(q=request.q, countries=principal.visible_countries(resolved),
+                        type=request.type, instrument=request.instrument,
+                        language=request.language, channel=request.channel,
+                        kind=request.kind, limit=request.limit)
+    return replace(query, offset=start_offset(query, request.offset, request.cursor))
+
+
+def answer(session: Session, principal: Principal, request: SearchRequest,
+           languages: list[str]) -> dict[str, Any]:
+    """One page for ``request``, hits as JSON text (``page_json``).  It may read the
+    database: call it from a worker thread."""
+    resolved = resolve_filters(session, list(request.countries), request.type,
+                               request.instrument)
+    query = _query_of(principal, request, resolved)
+    return search(session, principal, query, query.offset, languages, raw=True)
+
+
+async def answer_in_memory(session: Session, principal: Principal, request: SearchRequest,
+                           languages: list[str]) -> dict[str, Any] | None:
+    """As ``answer``, from the in-process index on the event loop (no hand-off to a
+    worker thread, which costs more than the search itself), the records of hits not in
+    the render cache being read in a worker thread; None when the index cannot answer
+    without a database round trip: it is not built, is behind this process's writes or
+    busy applying changes, or the reference data is due to be re-read."""
+    if memory.engine_name() != "memory" or get_settings().meili_url:
+        return None
+    reference = cached_reference()
+    holder = memory.holder_for(get_engine(), create=False)
+    index = holder.fresh() if holder is not None else None
+    if reference is None or holder is None or index is None:
+        return None
+    resolved = check_filters(reference, list(request.countries), request.type,
+                             request.instrument)
+    query = _query_of(principal, request, resolved)
+    result = index.try_search(query)
+    if result is None:
+        return None
+    words = query_words(query.q)
+    hits = _memory_hits(None, holder, principal, index, result, words, raw=True)
+    if hits is None:
+        hits = await run_in_threadpool(_memory_hits, session, holder, principal, index,
+                                       result, words, True)
+    return _page_of(query, result, hits or [], "memory")
+
+
+def _memory_hits(session: Session | None, holder: memory.Holder, principal: Principal,
+                 index: memory.MemoryIndex, result: memory.MemoryResult, words: list[str],
+                 raw: bool) -> list[dict[str, Any]] | None:
     """Hits of the in-process index: the revision it indexed, rendered in the caller's
     view through ``view_of`` (cached per process by id, version and view), and the
-    highlights from the words the query reached in the vocabulary."""
-    bind = session.get_bind()
-    holder = memory.holder_for(bind) if isinstance(bind, Engine) else None
+    highlights from the words the query reached in the vocabulary.  Without a session:
+    None when a record is not in the cache."""
     docs = [d for n in result.docnos if (d := index.docs[n]) is not None]
     docs = [d for d in docs if principal.may_see_country(d.country)]
-    if holder is None or not docs:
+    if not docs:
         return []
     view = principal.view
     rendered = holder.rendered(session, [(d.id, d.version) for d in docs], view,
                                lambda document: compact_json_text(view_of(document, view)))
+    if rendered is None:
+        return None
     matches = index.token_matches(result.matched_terms, words)
     matched = result.matched_terms
     vocab_country = index.country_tokens
