@@ -28,7 +28,7 @@ id order after a build; once they do not, the bucket of the page is listed and s
 **Keeping in step.** The index is built from ``search_documents`` (the active rows) and
 the head of ``changes`` read in the same snapshot.  After that it applies the authorities
 named by change rows past its head: a poller thread checks ``max(seq)`` every
-``POLL_SECONDS`` (writes from any process become visible within about that), and a write
+``CNA_SEARCH_POLL_SECONDS`` (writes from any process become visible within about that), and a write
 made through this process marks the index stale when it commits, so the next search in
 the process catches up first (read-your-writes).  Change rows get their ``seq`` in commit
 order (migration 0004), so reading ``seq > head`` never skips one.  A write never waits
@@ -45,7 +45,6 @@ import bisect
 import gc
 import heapq
 import logging
-import os
 import threading
 import time
 import uuid
@@ -59,6 +58,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from app.core.settings import get_settings
 from search import documents as _documents
 from search.documents import (
     COUNTRY_PREFIX,
@@ -82,10 +82,7 @@ from search.text import (
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = float(os.environ.get("CNA_SEARCH_POLL_SECONDS", "0.1"))
-READY_WAIT_SECONDS = float(os.environ.get("CNA_SEARCH_READY_WAIT", "10"))
 DELETE_PREFIX = 7
-RENDER_CACHE_SIZE = int(os.environ.get("CNA_SEARCH_RENDER_CACHE", "20000"))
 MAX_INDEXES = 3  # per process (tests switch databases; a server has one)
 CATCH_UP_BATCH = 5000
 BITS_CACHED_FROM = 64  # word postings of this many documents keep their bitset cached
@@ -230,9 +227,8 @@ class ReadWriteLock:
 
 def engine_name() -> str:
     """``memory`` (default) or ``postgres``: the engine used when Meilisearch is not
-    configured (read on every search, so tests may switch it)."""
-    value = os.environ.get("CNA_SEARCH_ENGINE", "memory").strip().lower()
-    return "postgres" if value == "postgres" else "memory"
+    configured (``CNA_SEARCH_ENGINE``)."""
+    return get_settings().search_engine
 
 
 # --- the index ------------------------------------------------------------------------
@@ -918,7 +914,7 @@ class Holder:
     def current(self) -> MemoryIndex | None:
         """The index, caught up with this process's writes (None: not ready)."""
         if not self.ready.is_set():
-            self.ready.wait(READY_WAIT_SECONDS)
+            self.ready.wait(get_settings().search_ready_wait_seconds)
         if self.index is None:
             return None
         if self._behind():
@@ -933,8 +929,9 @@ class Holder:
         return self.index
 
     def _behind(self) -> bool:
+        stale_after = get_settings().search_poll_seconds
         return self.generation != _documents.write_generation() or (
-            not self.polling and time.monotonic() - self.last_check > POLL_SECONDS)
+            not self.polling and time.monotonic() - self.last_check > stale_after)
 
     # poller
     def start_polling(self) -> None:
@@ -949,7 +946,7 @@ class Holder:
     def _poll(self) -> None:
         if not self.ready.is_set():
             self.build()
-        while not self._stop.wait(POLL_SECONDS):
+        while not self._stop.wait(get_settings().search_poll_seconds):
             try:
                 self.catch_up()
             except Exception:
@@ -996,7 +993,7 @@ class Holder:
                     body = render(row.document)
                     self.render_cache[(row.authority_id, row.version, view.value)] = body
                     out[row.authority_id] = (body, row.document)
-                while len(self.render_cache) > RENDER_CACHE_SIZE:
+                while len(self.render_cache) > get_settings().search_render_cache:
                     self.render_cache.popitem(last=False)
         return out
 
@@ -1063,9 +1060,9 @@ def running(engine: Engine) -> Iterator[Holder]:
 
 
 def refresh(engine: Engine) -> None:
-    """Catch up now (tests; the poller does it every ``POLL_SECONDS``)."""
+    """Catch up now (tests; the poller does it every ``CNA_SEARCH_POLL_SECONDS``)."""
     holder = holder_for(engine, create=False)
     if holder is not None:
-        holder.ready.wait(READY_WAIT_SECONDS)
+        holder.ready.wait(get_settings().search_ready_wait_seconds)
         holder.catch_up()
 

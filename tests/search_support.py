@@ -82,6 +82,15 @@ def demo_url(server_url: str, template_url: str) -> Iterator[str]:
     _execute_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def use_engine(name: str | None) -> None:
+    """``CNA_SEARCH_ENGINE`` set to ``name`` (None: back to the default)."""
+    if name is None:
+        os.environ.pop("CNA_SEARCH_ENGINE", None)
+    else:
+        os.environ["CNA_SEARCH_ENGINE"] = name
+    get_settings.cache_clear()
+
+
 def use_meili(double: MeiliDouble | None) -> None:
     """Point the search engine at ``double`` (None: back to no Meilisearch)."""
     if double is None:

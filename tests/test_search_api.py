@@ -4,7 +4,6 @@ what Meilisearch is given, and filter injection."""
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -19,7 +18,7 @@ from search.meili import build_filter, filter_literal
 from search.postgres import explain
 from tests.conftest import make_record, store
 from tests.meili_double import MeiliDouble
-from tests.search_support import demo_client, demo_url, fill_double, use_meili
+from tests.search_support import demo_client, demo_url, fill_double, use_engine, use_meili
 
 __all__ = ["demo_client", "demo_url"]
 
@@ -34,11 +33,11 @@ def either(request: pytest.FixtureRequest, demo_client: TestClient) -> Iterator[
     if request.param == "meilisearch":
         use_meili(request.getfixturevalue("double"))
     elif request.param == "postgres":
-        os.environ["CNA_SEARCH_ENGINE"] = "postgres"
+        use_engine("postgres")
     try:
         yield demo_client
     finally:
-        os.environ.pop("CNA_SEARCH_ENGINE", None)
+        use_engine(None)
         use_meili(None)
 
 
@@ -70,11 +69,11 @@ AGREEMENT_QUERIES: list[dict[str, Any]] = [
 def test_postgres_and_meilisearch_agree_on_totals_facets_and_order(
         demo_client: TestClient, double: MeiliDouble) -> None:
     for params in AGREEMENT_QUERIES:
-        os.environ["CNA_SEARCH_ENGINE"] = "postgres"
+        use_engine("postgres")
         try:
             pg = _search(demo_client, limit=50, **params)
         finally:
-            os.environ.pop("CNA_SEARCH_ENGINE", None)
+            use_engine(None)
         use_meili(double)
         try:
             me = _search(demo_client, limit=50, **params)
@@ -99,11 +98,11 @@ def test_memory_and_postgres_agree_on_everything(demo_client: TestClient,
     facets, highlights."""
     params = {"limit": 50, **params}
     memory_page = _search(demo_client, **params)
-    os.environ["CNA_SEARCH_ENGINE"] = "postgres"
+    use_engine("postgres")
     try:
         pg = _search(demo_client, **params)
     finally:
-        os.environ.pop("CNA_SEARCH_ENGINE", None)
+        use_engine(None)
     assert (memory_page.pop("engine"), pg.pop("engine")) == ("memory", "postgres")
     assert memory_page == pg
 

@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.meili_double import MeiliDouble
-from tests.search_support import demo_client, demo_url, fill_double, use_meili
+from tests.search_support import demo_client, demo_url, fill_double, use_engine, use_meili
 
 __all__ = ["demo_client", "demo_url"]
 
@@ -167,7 +167,7 @@ def engine_client(request: pytest.FixtureRequest, demo_client: TestClient) \
         -> Iterator[tuple[str, TestClient]]:
     saved = os.environ.get("MEILI_URL")
     if request.param == "postgres":
-        os.environ["CNA_SEARCH_ENGINE"] = "postgres"
+        use_engine("postgres")
     elif request.param == "meilisearch":
         use_meili(request.getfixturevalue("double"))
     elif request.param == "meilisearch-live":
@@ -175,7 +175,7 @@ def engine_client(request: pytest.FixtureRequest, demo_client: TestClient) \
     try:
         yield request.param, demo_client
     finally:
-        os.environ.pop("CNA_SEARCH_ENGINE", None)
+        use_engine(None)
         use_meili(None)
         if saved is not None:
             os.environ["MEILI_URL"] = saved

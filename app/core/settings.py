@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -64,6 +65,23 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = Field(
         default=False, validation_alias=AliasChoices("CNA_WEBHOOK_ALLOW_PRIVATE"),
         description="allow webhook URLs that resolve to private or loopback addresses",
+    )
+
+    search_engine: Literal["memory", "postgres"] = Field(
+        default="memory", validation_alias=AliasChoices("CNA_SEARCH_ENGINE"),
+        description="engine when MEILI_URL is unset: the in-process index, or SQL",
+    )
+    search_poll_seconds: float = Field(
+        default=0.1, gt=0, validation_alias=AliasChoices("CNA_SEARCH_POLL_SECONDS"),
+        description="how often the in-process index looks for changes of other processes",
+    )
+    search_ready_wait_seconds: float = Field(
+        default=10.0, ge=0, validation_alias=AliasChoices("CNA_SEARCH_READY_WAIT"),
+        description="how long a search waits for the index being built before using SQL",
+    )
+    search_render_cache: int = Field(
+        default=20_000, ge=0, validation_alias=AliasChoices("CNA_SEARCH_RENDER_CACHE"),
+        description="rendered records kept per process for search hits",
     )
 
     @model_validator(mode="after")
