@@ -120,7 +120,7 @@ def invalidate_reference_cache() -> None:
 
 
 def resolve_filters(
-    session: Session,
+    source: Session | ReferenceData,
     countries: list[str],
     type_: str | None = None,
     instrument: str | None = None,
@@ -129,21 +129,9 @@ def resolve_filters(
     detail: str = "invalid filter(s)",
 ) -> list[str]:
     """Country codes (alpha-2 or alpha-3, any case) as alpha-3, checking the type,
-    instrument and article named alongside; a 422 lists every unknown value."""
-    return check_filters(load_reference_cached(session), countries, type_, instrument,
-                         article, loc, detail)
-
-
-def check_filters(
-    reference: ReferenceData,
-    countries: list[str],
-    type_: str | None = None,
-    instrument: str | None = None,
-    article: str | None = None,
-    loc: tuple[str, ...] = ("query", "country"),
-    detail: str = "invalid filter(s)",
-) -> list[str]:
-    """``resolve_filters`` against reference data at hand."""
+    instrument and article named alongside; a 422 lists every unknown value.  The
+    reference data are given, or read (cached) through the session."""
+    reference = source if isinstance(source, ReferenceData) else load_reference_cached(source)
     errors: list[FieldError] = []
     resolved = []
     for i, code in enumerate(countries):

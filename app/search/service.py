@@ -27,7 +27,7 @@ from app.core.jsonenc import compact_json_text
 from app.core.problems import FieldError, Problem
 from app.core.settings import get_settings
 from app.db.engine import get_engine
-from app.reference.service import cached_reference, check_filters, resolve_filters
+from app.reference.service import cached_reference, resolve_filters
 from search import memory
 from search.documents import vocabulary
 from search.engine import EngineResult, EngineUnavailable, SearchQuery, synonyms
@@ -319,8 +319,8 @@ async def answer_in_memory(session: Session, principal: Principal, request: Sear
     index = holder.fresh() if holder is not None else None
     if reference is None or holder is None or index is None:
         return None
-    resolved = check_filters(reference, list(request.countries), request.type,
-                             request.instrument)
+    resolved = resolve_filters(reference, list(request.countries), request.type,
+                               request.instrument)
     query = _query_of(principal, request, resolved)
     result = index.try_search(query)
     if result is None:
