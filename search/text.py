@@ -6,8 +6,10 @@ that "Sao Paulo" meets "São Paulo" whichever engine answers.
 - folding: Unicode compatibility decomposition, combining marks dropped (except the
   kana voicing marks, which change the letter), case folded, a few letters that do not
   decompose mapped by hand (ı ø đ ł æ œ þ);
-- tokens: runs of word characters (a run of CJK characters stays one token: there is
-  no word segmentation);
+- tokens: runs of word characters; Chinese and Japanese, written without spaces, are cut
+  into overlapping two-character words (a lone character stays one), as CJK bigram
+  analyzers do, so that "国际合作局" finds "司法部国际合作局" and "刑事" finds
+  "刑事局国際刑事協力室" (no dictionary segmentation; Korean is written with spaces);
 - transliteration to Latin: Unidecode, plus a BGN/PCGN-style table for Cyrillic (so that
   both "iustitsii" and "yustitsii" are indexed for "юстиции");
 - typos: Meilisearch's defaults, 1 typo from 5 letters, 2 from 9; a typo is one
@@ -32,6 +34,10 @@ _KEEP_MARKS = {"\u3099", "\u309a"}  # kana (han)dakuten: ブ is not フ
 _EXTRA = str.maketrans({"ı": "i", "ø": "o", "đ": "d", "ł": "l", "æ": "ae", "œ": "oe",
                         "þ": "th", "ð": "d", "ħ": "h", "ŧ": "t"})
 _WORD = re.compile(r"\w+")
+# Han (with extension A, compatibility ideographs and the supplementary planes),
+# hiragana and katakana (with the prolonged sound mark)
+_CJK = re.compile("[\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+                  "\uf900-\ufaff\U00020000-\U0003134f]+")
 
 _CYRILLIC = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "zh",
@@ -53,8 +59,37 @@ def fold(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """The folded words of ``text``, in order."""
-    return _WORD.findall(fold(text))
+    """The folded words of ``text``, in order (Han and kana runs as bigrams)."""
+    out: list[str] = []
+    for word in _WORD.findall(fold(text)):
+        if word.isascii() or not _CJK.search(word):
+            out.append(word)
+        else:
+            out.extend(folded for _, _, folded in cjk_pieces(word))
+    return out
+
+
+def cjk_pieces(word: str) -> list[tuple[int, int, str]]:
+    """A word cut as ``tokens`` cuts it: (start, end, folded piece), the Han and kana runs
+    into overlapping bigrams, the rest of the word kept whole."""
+    pieces: list[tuple[int, int, str]] = []
+    pos = 0
+    for m in _CJK.finditer(word):
+        if m.start() > pos:
+            pieces.append((pos, m.start(), fold(word[pos:m.start()])))
+        start, end = m.span()
+        if end - start == 1:
+            pieces.append((start, end, fold(word[start:end])))
+        for i in range(start, end - 1):
+            pieces.append((i, i + 2, fold(word[i:i + 2])))
+        pos = end
+    if pos < len(word):
+        pieces.append((pos, len(word), fold(word[pos:])))
+    return pieces
+
+
+def has_cjk(word: str) -> bool:
+    return not word.isascii() and _CJK.search(word) is not None
 
 
 def has_non_ascii_letters(text: str) -> bool:

@@ -97,6 +97,11 @@ CASES = [
     Case("germany-fr", "Allemagne", top_all_country("DEU", 3)),
     Case("germany-es", "Alemania", top_all_country("DEU", 3)),
     Case("germany-ru", "Германия", top_all_country("DEU", 3)),
+    # Chinese and Japanese, written without spaces: words inside a longer name
+    Case("cjk-zh-inside", "国际合作局", top_is("DEMO-CHN-BIC")),
+    Case("cjk-zh-highlight", "合作局", top_highlight("国际<em>合作局</em>")),
+    Case("cjk-zh-parent", "中华人民共和国司法部", top_is("DEMO-CHN-BIC")),
+    Case("cjk-ja-inside", "国際刑事協力", top_is("DEMO-JPN-ICCO")),
     # across scripts
     Case("translit-ru", "Ministerstvo yustitsii", top_is("DEMO-RUS-MINJUST")),
     Case("translit-ru-unidecode", "Ministerstvo iustitsii", top_is("DEMO-RUS-MINJUST")),

@@ -33,7 +33,7 @@ from search.documents import vocabulary
 from search.engine import EngineResult, EngineUnavailable, SearchQuery, synonyms
 from search.meili import MeiliEngine, configured_client, meili_settings
 from search.postgres import PostgresEngine
-from search.text import fold, match_cost, query_words
+from search.text import cjk_pieces, fold, has_cjk, match_cost, query_words
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,14 @@ def _word_spans(value: str) -> tuple[tuple[int, int, str], ...]:
     """Where the words of a field value are, each with its folded form.  Hits repeat
     the same names, countries and designation terms from query to query: each value is
     tokenised and folded once per process."""
-    return tuple((m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(value))
+    spans: list[tuple[int, int, str]] = []
+    for m in _WORD.finditer(value):
+        if has_cjk(m.group()):
+            spans += [(m.start() + start, m.start() + end, folded)
+                      for start, end, folded in cjk_pieces(m.group())]
+        else:
+            spans.append((m.start(), m.end(), fold(m.group())))
+    return tuple(spans)
 
 
 def _word_matcher(words: list[str], syn: dict[str, list[str]]) -> Callable[[str], bool]:
@@ -159,8 +166,15 @@ def _highlight(value: str, words: list[str], syn: dict[str, list[str]]) -> str |
 
 
 def _highlight_with(value: str, matches: Callable[[str], bool]) -> str | None:
-    """``value`` with the words ``matches`` accepts (given folded) in <em>."""
-    spans = [(start, end) for start, end, folded in _word_spans(value) if matches(folded)]
+    """``value`` with the words ``matches`` accepts (given folded) in <em> (overlapping
+    CJK bigrams merged into one fragment)."""
+    spans: list[tuple[int, int]] = []
+    for start, end, folded in _word_spans(value):
+        if matches(folded):
+            if spans and start < spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+            else:
+                spans.append((start, end))
     if not spans:
         return None
     out: list[str] = []
