@@ -32,6 +32,7 @@ from app.networks.router import router as networks_router
 from app.proposals.router import router as proposals_router
 from app.reference.router import router as reference_router
 from app.routecard.router import router as route_router
+from app.search import service as search_service
 from app.search.router import router as search_router
 from app.sync.router import router as sync_router
 from app.web.router import router as web_router
@@ -53,7 +54,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if search_memory.engine_name() == "memory" and not get_settings().meili_url:
             # The in-process search index: built in the background, kept in step by the
             # change rows, stopped before the engine is disposed.
-            stack.enter_context(search_memory.running(db_engine.get_engine()))
+            stack.enter_context(search_memory.running(db_engine.get_engine(),
+                                                      warm=search_service.warm_up(settings)))
         yield
 
 

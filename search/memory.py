@@ -860,6 +860,8 @@ class Holder:
         self.last_check = 0.0
         self.render_cache: OrderedDict[tuple[uuid.UUID, int, str], str] = OrderedDict()
         self._render_lock = threading.Lock()
+        self.warm_with: tuple[Any, Any] | None = None  # (view, render) once built
+        self.warmed = threading.Event()
 
     def build(self) -> None:
         try:
@@ -946,6 +948,9 @@ class Holder:
     def _poll(self) -> None:
         if not self.ready.is_set():
             self.build()
+        if self.warm_with is not None:  # beside the polling, which starts at once
+            threading.Thread(target=self._warm_quietly, args=self.warm_with,
+                             name="search-render-warm", daemon=True).start()
         while not self._stop.wait(get_settings().search_poll_seconds):
             try:
                 self.catch_up()
@@ -961,6 +966,34 @@ class Holder:
         self.polling = False
 
     # rendered hits
+    def warm(self, view: Any, render: Any, batch: int = 100) -> int:
+        """Render the records of the index in ``view`` into the cache (up to its size),
+        so that the first searches after a start need no database read; returns how
+        many were rendered."""
+        index = self.index
+        if index is None:
+            return 0
+        limit = get_settings().search_render_cache
+        keys = [(d.id, d.version) for d in list(index.docs) if d is not None][:limit]
+        with self.engine.connect() as conn:
+            for start in range(0, len(keys), batch):
+                if self._stop.is_set():
+                    break
+                self.rendered(conn, keys[start:start + batch], view, render)
+                time.sleep(0.002)  # let requests have the interpreter between batches
+            conn.rollback()
+        self.warmed.set()
+        return len(keys)
+
+    def _warm_quietly(self, view: Any, render: Any) -> None:
+        try:
+            started = time.perf_counter()
+            count = self.warm(view, render)
+            log.info("search render cache warmed", extra={
+                "records": count, "seconds": round(time.perf_counter() - started, 2)})
+        except Exception:
+            log.warning("search render cache warm-up failed", exc_info=True)
+
     def _clear_render_cache(self) -> None:
         with self._render_lock:
             self.render_cache.clear()
@@ -988,11 +1021,12 @@ class Holder:
                 "JOIN unnest(CAST(:ids AS uuid[]), CAST(:versions AS int[])) AS k(id, v) "
                 "ON r.authority_id = k.id AND r.version = k.v"),
                 {"ids": [k[0] for k in missing], "versions": [k[1] for k in missing]}).all()
+            for row in rows:  # rendered outside the lock: searches read the cache meanwhile
+                out[row.authority_id] = (render(row.document), row.document)
             with self._render_lock:
                 for row in rows:
-                    body = render(row.document)
-                    self.render_cache[(row.authority_id, row.version, view.value)] = body
-                    out[row.authority_id] = (body, row.document)
+                    self.render_cache[(row.authority_id, row.version, view.value)] = \
+                        out[row.authority_id][0]
                 while len(self.render_cache) > get_settings().search_render_cache:
                     self.render_cache.popitem(last=False)
         return out
@@ -1025,8 +1059,9 @@ def holder_for(engine: Engine, *, create: bool = True) -> Holder | None:
     return holder
 
 
-def start(engine: Engine) -> Holder:
-    """Build (in the background) and keep in step the index of ``engine``'s database."""
+def start(engine: Engine, warm: tuple[Any, Any] | None = None) -> Holder:
+    """Build (in the background) and keep in step the index of ``engine``'s database;
+    with ``warm`` (a view and its render function), fill the render cache once built."""
     key = _key(engine)
     with _holders_lock:
         holder = _holders.get(key)
@@ -1038,6 +1073,7 @@ def start(engine: Engine) -> Holder:
             while len(_holders) > MAX_INDEXES:
                 _, old = _holders.popitem(last=False)
                 old.stop()
+    holder.warm_with = warm
     holder.start_polling()
     return holder
 
@@ -1050,9 +1086,9 @@ def stop(engine: Engine) -> None:
 
 
 @contextmanager
-def running(engine: Engine) -> Iterator[Holder]:
+def running(engine: Engine, warm: tuple[Any, Any] | None = None) -> Iterator[Holder]:
     """For the application's lifespan."""
-    holder = start(engine)
+    holder = start(engine, warm)
     try:
         yield holder
     finally:

@@ -22,6 +22,7 @@ from app.access.principal import ANONYMOUS, Role
 from app.access.service import create_key
 from app.core.problems import Problem
 from app.db import engine as db_engine
+from app.reference.service import load_reference_cached
 from app.search import service
 from search import documents as search_documents
 from search import memory
@@ -276,3 +277,24 @@ def test_the_event_loop_answer_equals_the_worker_answer_and_reads_no_database(
         asyncio.run(service.answer_in_memory(offline, ANONYMOUS, service.SearchRequest(
             q="x", countries=("XXX",), type=None, instrument=None, language=None,
             channel=None, kind=None, limit=10, offset=None, cursor=None), ["en"]))
+
+
+def test_the_render_cache_is_warmed_at_start_so_first_searches_read_no_database(
+        demo_client: TestClient) -> None:
+    holder = memory.holder_for(db_engine.get_engine(), create=False)
+    assert holder is not None and holder.warm_with is not None
+    assert holder.warmed.wait(30)  # the application's start-up warmed it
+    view, render = holder.warm_with
+    assert view.value == "public"  # public reading is on: anonymous searches dominate
+    index = holder.current()
+    assert index is not None
+    holder._clear_render_cache()
+    assert holder.warm(view, render) == len(index.active) > 100
+    asked = service.SearchRequest(q="Procuradoria", countries=(), type=None,
+                                  instrument=None, language=None, channel=None, kind=None,
+                                  limit=50, offset=None, cursor=None)
+    with Session(db_engine.get_engine()) as session:
+        load_reference_cached(session)  # read once a minute by any request
+    page = asyncio.run(service.answer_in_memory(Session(), ANONYMOUS, asked, ["en"]))
+    assert page is not None and page["hits"]
+    assert all("contacts" not in json.loads(h["record_json"]) for h in page["hits"])

@@ -22,10 +22,10 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.access.principal import Principal
-from app.authorities.documents import view_of
+from app.authorities.documents import View, view_of
 from app.core.jsonenc import compact_json_text
 from app.core.problems import FieldError, Problem
-from app.core.settings import get_settings
+from app.core.settings import Settings, get_settings
 from app.db.engine import get_engine
 from app.reference.service import cached_reference, resolve_filters
 from search import memory
@@ -347,6 +347,20 @@ async def answer_in_memory(session: Session, principal: Principal, request: Sear
     return _page_of(query, result, hits or [], "memory")
 
 
+def renderer(view: View) -> Callable[[dict[str, Any]], str]:
+    """A record as hits carry it: JSON text of its ``view``."""
+    def render(document: dict[str, Any]) -> str:
+        return compact_json_text(view_of(document, view))
+    return render
+
+
+def warm_up(settings: Settings) -> tuple[View, Callable[[dict[str, Any]], str]]:
+    """What the in-process index renders ahead at start: the view most searches ask for
+    (the public one, unless public reading is off)."""
+    view = View.public if settings.public_read else View.full
+    return view, renderer(view)
+
+
 def _memory_hits(session: Session | None, holder: memory.Holder, principal: Principal,
                  index: memory.MemoryIndex, result: memory.MemoryResult, words: list[str],
                  raw: bool) -> list[dict[str, Any]] | None:
@@ -360,7 +374,7 @@ def _memory_hits(session: Session | None, holder: memory.Holder, principal: Prin
         return []
     view = principal.view
     rendered = holder.rendered(session, [(d.id, d.version) for d in docs], view,
-                               lambda document: compact_json_text(view_of(document, view)))
+                               renderer(view))
     if rendered is None:
         return None
     matches = index.token_matches(result.matched_terms, words)
