@@ -967,14 +967,18 @@ class Holder:
 
     # rendered hits
     def warm(self, view: Any, render: Any, batch: int = 100) -> int:
-        """Render the records of the index in ``view`` into the cache (up to its size),
-        so that the first searches after a start need no database read; returns how
-        many were rendered."""
+        """Render every record of the index in ``view`` into the cache, so that the
+        first searches after a start need no database read; returns how many were
+        rendered.  Nothing when they do not all fit in the cache: an arbitrary part
+        would rarely be what is asked, and rendering it competes with the first
+        searches."""
         index = self.index
         if index is None:
             return 0
-        limit = get_settings().search_render_cache
-        keys = [(d.id, d.version) for d in list(index.docs) if d is not None][:limit]
+        keys = [(d.id, d.version) for d in list(index.docs) if d is not None]
+        if len(keys) > get_settings().search_render_cache:
+            self.warmed.set()
+            return 0
         with self.engine.connect() as conn:
             for start in range(0, len(keys), batch):
                 if self._stop.is_set():

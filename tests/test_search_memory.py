@@ -21,6 +21,7 @@ from sqlmodel import Session
 from app.access.principal import ANONYMOUS, Role
 from app.access.service import create_key
 from app.core.problems import Problem
+from app.core.settings import get_settings
 from app.db import engine as db_engine
 from app.reference.service import load_reference_cached
 from app.search import service
@@ -298,3 +299,19 @@ def test_the_render_cache_is_warmed_at_start_so_first_searches_read_no_database(
     page = asyncio.run(service.answer_in_memory(Session(), ANONYMOUS, asked, ["en"]))
     assert page is not None and page["hits"]
     assert all("contacts" not in json.loads(h["record_json"]) for h in page["hits"])
+
+
+def test_no_warm_up_when_the_records_do_not_all_fit_in_the_render_cache(
+        demo_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    holder = memory.holder_for(db_engine.get_engine(), create=False)
+    assert holder is not None and holder.warm_with is not None
+    assert holder.warmed.wait(30)
+    monkeypatch.setenv("CNA_SEARCH_RENDER_CACHE", "100")  # fewer than the demo records
+    get_settings.cache_clear()
+    try:
+        holder._clear_render_cache()
+        assert holder.warm(*holder.warm_with) == 0
+        assert not holder.render_cache
+    finally:
+        monkeypatch.delenv("CNA_SEARCH_RENDER_CACHE")
+        get_settings.cache_clear()
