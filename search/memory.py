@@ -86,6 +86,8 @@ DELETE_PREFIX = 7
 MAX_INDEXES = 3  # per process (tests switch databases; a server has one)
 CATCH_UP_BATCH = 5000
 BITS_CACHED_FROM = 64  # word postings of this many documents keep their bitset cached
+PREFIX_CACHED_FROM = 64  # prefixes reaching this many words keep their documents
+PREFIXES_KEPT = 256
 FEW_CANDIDATES = 256  # facets of fewer candidates are counted per document
 
 
@@ -287,6 +289,16 @@ class WordSets:
         return self.p | self.t1 | self.t2
 
 
+@dataclass(frozen=True, slots=True)
+class PrefixPostings:
+    terms: tuple[str, ...]
+    docs: int
+    a: int
+    b: int
+    c: int
+    d: int
+
+
 @dataclass
 class MemoryResult(EngineResult):
     docnos: list[int] = field(default_factory=list)
@@ -308,6 +320,7 @@ class MemoryIndex:
         self.country_codes: list[str] = []
         self.country_of = np.zeros(1024, dtype=np.intp)
         self._matrix: tuple[list[tuple[str, str]], Any] | None = None
+        self._prefixes: dict[str, PrefixPostings] = {}
         self.by_type = Postings(cached_from=1)
         self.by_kind = Postings(cached_from=1)
         self.by_dkey = Postings(cached_from=1)
@@ -462,6 +475,7 @@ class MemoryIndex:
         """Put these public documents (any status) and drop the ``gone`` ids."""
         with self.lock.writing():
             self._matrix = None
+            self._prefixes.clear()
             new_terms: list[str] = []
             for row in rows:
                 self._put(row, new_terms)
@@ -550,6 +564,24 @@ class MemoryIndex:
                     out[t] = dist
         return out
 
+    def _prefix_postings(self, word: str) -> PrefixPostings:
+        """The documents of the vocabulary words ``word`` is a prefix of (itself aside),
+        by attribute class.  Short prefixes reach thousands of words; like Meilisearch's
+        word-prefix postings, those reaching ``PREFIX_CACHED_FROM`` words or more are
+        kept (dropped whenever changes are applied)."""
+        cached = self._prefixes.get(word)
+        if cached is not None:
+            return cached
+        prefixed = [t for t in self.prefix_terms(word) if t != word]
+        ws = WordSets()
+        docs = self._lexeme_docs(self._lexemes(prefixed), ws)
+        entry = PrefixPostings(tuple(prefixed), docs, ws.a, ws.b, ws.c, ws.d)
+        if len(prefixed) >= PREFIX_CACHED_FROM:
+            if len(self._prefixes) >= PREFIXES_KEPT:
+                self._prefixes.pop(next(iter(self._prefixes)), None)
+            self._prefixes[word] = entry
+        return entry
+
     def word_sets(self, word: str, last: bool, syn: dict[str, list[str]],
                   matched: set[str]) -> WordSets:
         ws = WordSets()
@@ -559,9 +591,13 @@ class MemoryIndex:
         ws.e |= self._lexeme_docs(exact_lex, ws)
         ws.p |= ws.e
         if last and len(word) >= MIN_PREFIX_LENGTH:
-            prefixed = [t for t in self.prefix_terms(word) if t != word]
-            matched.update(prefixed)
-            ws.p |= self._lexeme_docs(self._lexemes(prefixed), ws)
+            prefix = self._prefix_postings(word)
+            matched.update(prefix.terms)
+            ws.p |= prefix.docs
+            ws.a |= prefix.a
+            ws.b |= prefix.b
+            ws.c |= prefix.c
+            ws.d |= prefix.d
         typos = self.typo_terms(word)
         for t, dist in typos.items():
             if last and len(word) >= MIN_PREFIX_LENGTH and t.startswith(word):

@@ -315,3 +315,22 @@ def test_no_warm_up_when_the_records_do_not_all_fit_in_the_render_cache(
     finally:
         monkeypatch.delenv("CNA_SEARCH_RENDER_CACHE")
         get_settings.cache_clear()
+
+
+def test_prefix_postings_are_kept_for_short_prefixes_and_follow_changes() -> None:
+    def row(k: int, name: str) -> dict[str, Any]:
+        record = make_record(ref=f"PFX-{k}", name={"en": name}, parent=None, acronym=None)
+        record.update(id=str(uuid.UUID(int=k + 1, version=4)), version=1, status="active")
+        return {**search_documents.public_document(record), "status": "active"}
+
+    index = memory.MemoryIndex()
+    index.apply([row(k, f"Zo{k}x Office") for k in range(70)])
+    assert index.search(SearchQuery(q="zo", limit=100)).total == 70
+    assert "zo" in index._prefixes  # 70 words: kept
+    index.apply([row(500, "Zoltarin Office")])
+    assert "zo" not in index._prefixes  # dropped with the change
+    assert index.search(SearchQuery(q="zo", limit=100)).total == 71
+    index.apply([], gone=[uuid.UUID(int=1, version=4)])
+    result = index.search(SearchQuery(q="zo", limit=100))
+    assert result.total == 70 and uuid.UUID(int=1, version=4) not in result.ids
+    assert index.search(SearchQuery(q="zolt", limit=5)).total == 1
