@@ -48,6 +48,7 @@ import logging
 import threading
 import time
 import uuid
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -420,15 +421,9 @@ class MemoryIndex:
             if t not in self.terms:
                 self.terms.add(t)
                 new_terms.append(t)
-        self.by_country.add(doc.country, n)
+        for postings, key in self._value_keys(doc):
+            postings.add(key, n)
         self._set_country_of(n, doc.country)
-        self.by_kind.add(doc.kind, n)
-        for t in doc.types:
-            self.by_type.add(t, n)
-        for i in doc.instruments:
-            self.by_instrument.add(i, n)
-        for lang in doc.languages:
-            self.by_language.add(lang, n)
         for k in row["dkeys"]:
             if "|" not in k:  # one-field keys: postings; combined ones are checked per doc
                 self.by_dkey.add(k, n)
@@ -444,6 +439,18 @@ class MemoryIndex:
             self.country_of = grown
         self.country_of[n] = number
 
+    def _value_keys(self, doc: Doc) -> Iterator[tuple[Postings, str]]:
+        """The filter and facet postings a document is in (its country, kind, types,
+        instruments and languages)."""
+        yield self.by_country, doc.country
+        yield self.by_kind, doc.kind
+        for t in doc.types:
+            yield self.by_type, t
+        for i in doc.instruments:
+            yield self.by_instrument, i
+        for lang in doc.languages:
+            yield self.by_language, lang
+
     @staticmethod
     def by_dkey_of(doc: Doc) -> set[str]:
         return {f"t={t}" for t in doc.types} | {f"i={i}" for i in doc.instruments} | {
@@ -457,14 +464,8 @@ class MemoryIndex:
             self.post_a.discard(t, n)
         for t in doc.b_tokens:
             self.post_b.discard(t, n)
-        self.by_country.discard(doc.country, n)
-        self.by_kind.discard(doc.kind, n)
-        for t in doc.types:
-            self.by_type.discard(t, n)
-        for i in doc.instruments:
-            self.by_instrument.discard(i, n)
-        for lang in doc.languages:
-            self.by_language.discard(lang, n)
+        for postings, key in self._value_keys(doc):
+            postings.discard(key, n)
         for k in self.by_dkey_of(doc):
             self.by_dkey.discard(k, n)
         self.active.discard(n)
@@ -1076,8 +1077,15 @@ _holders: OrderedDict[str, Holder] = OrderedDict()
 _holders_lock = threading.Lock()
 
 
+_engine_keys: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
 def _key(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
+    """The database an engine reaches (looked up on every search: kept per engine)."""
+    key = _engine_keys.get(engine)
+    if key is None:
+        key = _engine_keys[engine] = engine.url.render_as_string(hide_password=False)
+    return key
 
 
 def holder_for(engine: Engine, *, create: bool = True) -> Holder | None:

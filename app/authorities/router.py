@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi import Path as FastAPIPath
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
@@ -18,6 +19,7 @@ from app.api.deps import SessionDep
 from app.api.responses import json_response
 from app.authorities import history, service, transfer, vcard, writes
 from app.authorities.documents import format_timestamp, render, view_of
+from app.authorities.models import Authority
 from app.authorities.schemas import AuthorityOut, AuthorityPage, Channel, HistoryOut, Kind
 from app.core.errors import problem_responses
 from app.core.problems import Problem, not_found
@@ -77,6 +79,15 @@ def list_authorities(
                          headers=headers)
 
 
+def _visible_authority(session: Session, authority_id: uuid.UUID,
+                       principal: Principal) -> Authority:
+    """The record, or 404 when it does not exist or is outside the caller's scope."""
+    authority = service.get_authority(session, authority_id)
+    if authority is None or not principal.may_see_country(authority.country):
+        raise not_found(f"authority {authority_id}")
+    return authority
+
+
 @router.get("/{authority_id}.vcf", response_class=Response,
             responses={200: {"content": {vcard.MEDIA_TYPE: {}},
                              "description": "RFC 6350 vCard 4.0"},
@@ -88,9 +99,7 @@ def get_authority_vcard(
     principal: Principal = readers("GET", "/v1/authorities/{authority_id}.vcf"),
 ) -> Response:
     """One record as a vCard 4.0 contact card, in the caller's view."""
-    authority = service.get_authority(session, authority_id)
-    if authority is None or not principal.may_see_country(authority.country):
-        raise not_found(f"authority {authority_id}")
+    authority = _visible_authority(session, authority_id, principal)
     return vcard.vcard_response(request, session, authority, principal)
 
 
@@ -103,9 +112,7 @@ def get_authority(
     principal: Principal = readers("GET", "/v1/authorities/{authority_id}"),
 ) -> Response:
     """One record in the caller's view, with an ETag."""
-    authority = service.get_authority(session, authority_id)
-    if authority is None or not principal.may_see_country(authority.country):
-        raise not_found(f"authority {authority_id}")
+    authority = _visible_authority(session, authority_id, principal)
     if vcard.wants_vcard(request):  # Accept: text/vcard
         return vcard.vcard_response(request, session, authority, principal)
     return json_response(request, view_of(render(authority), principal.view),

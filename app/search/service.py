@@ -78,20 +78,16 @@ def decode_cursor(query: SearchQuery, cursor: str) -> int:
 
 
 def _local(session: Session, query: SearchQuery) \
-        -> tuple[EngineResult, str, memory.MemoryIndex | None]:
-    """Without Meilisearch: the in-process index, or Postgres when it is switched off
-    (``CNA_SEARCH_ENGINE=postgres``) or not built yet."""
+        -> tuple[EngineResult, str, tuple[memory.Holder, memory.MemoryIndex] | None]:
+    """Without Meilisearch: the in-process index (with its holder), or Postgres when it
+    is switched off (``CNA_SEARCH_ENGINE=postgres``) or not built yet."""
     if memory.engine_name() == "memory":
-        holder = _holder_of(session)
+        bind = session.get_bind()
+        holder = memory.holder_for(bind) if isinstance(bind, Engine) else None
         index = holder.current() if holder is not None else None
-        if index is not None:
-            return index.search(query), "memory", index
+        if holder is not None and index is not None:
+            return index.search(query), "memory", (holder, index)
     return PostgresEngine(session).search(query), "postgres", None
-
-
-def _holder_of(session: Session) -> memory.Holder | None:
-    bind = session.get_bind()
-    return memory.holder_for(bind) if isinstance(bind, Engine) else None
 
 
 def run_engine(session: Session, query: SearchQuery) -> tuple[EngineResult, str]:
@@ -241,16 +237,14 @@ def search(session: Session, principal: Principal, query: SearchQuery, offset: i
     With ``raw``, each hit's record is given as its JSON text (``record_json``), ready
     for ``page_json``."""
     query = replace(query, offset=offset)
-    client = configured_client()
-    index: memory.MemoryIndex | None = None
-    if client is None:
-        result, engine, index = _local(session, query)
-    else:
-        client.close()
+    in_memory: tuple[memory.Holder, memory.MemoryIndex] | None = None
+    if get_settings().meili_url:
         result, engine = run_engine(session, query)
+    else:
+        result, engine, in_memory = _local(session, query)
     words = query_words(query.q)
-    holder = _holder_of(session) if index is not None else None
-    if holder is not None and index is not None and isinstance(result, memory.MemoryResult):
+    if in_memory is not None and isinstance(result, memory.MemoryResult):
+        holder, index = in_memory
         hits = _memory_hits(session, holder, principal, index, result, words, raw) or []
     else:
         hits = []
