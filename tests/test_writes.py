@@ -152,9 +152,11 @@ def test_withdraw_keeps_a_tombstone_with_the_reason(client: TestClient,
     assert response.json()["status"] == "withdrawn"
     assert client.get(url).json()["status"] == "withdrawn"
     assert client.get("/v1/authorities").json()["items"] == []
-    history = client.get(f"{url}/history").json()["versions"]
+    history = client.get(f"{url}/history", headers=admin).json()["versions"]
     assert history[-1]["reason"] == "Notification C.N.1.2026"
     assert {"path": "/status", "old": "active", "new": "withdrawn"} in history[-1]["changes"]
+    public = client.get(f"{url}/history").json()["versions"]  # the change, not the reason
+    assert (public[-1]["changes"], public[-1]["reason"]) == (history[-1]["changes"], None)
     assert client.post(f"{url}/withdraw", headers=admin, json={}).status_code == 422
 
 
@@ -288,8 +290,10 @@ def test_a_proposal_on_a_moved_record_becomes_stale(client: TestClient, admin: d
     client.patch(url, headers={**admin, "If-Match": '"1-full"'}, json={"acronym": "MOVED"})
     decided = client.post(f"/v1/proposals/{proposal['id']}/approve", headers=admin,
                           json={"comment": "ok"})
-    assert decided.status_code == 200
-    assert decided.json()["status"] == "stale"
+    assert decided.status_code == 409
+    assert decided.json()["proposal"]["status"] == "stale"
+    assert client.get(f"/v1/proposals/{proposal['id']}", headers=admin).json()["status"] \
+        == "stale"
     record = client.get(url).json()
     assert (record["status"], record["version"]) == ("active", 2)
 

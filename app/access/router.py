@@ -24,7 +24,9 @@ router = APIRouter(prefix="/v1/keys", tags=["access"])
 class KeyIn(BaseModel):
     role: Role
     countries: list[Annotated[str, Field(min_length=2, max_length=3)]] | None = Field(
-        default=None, max_length=300, description="ISO codes; limits the key to these countries"
+        default=None, min_length=1, max_length=300,
+        description="ISO codes; limits the key to these countries (leave out for every "
+                    "country: an empty list is refused)"
     )
     expires_at: datetime | None = None
     label: str | None = Field(default=None, max_length=200)
@@ -63,7 +65,7 @@ def key_out(row: ApiKey) -> dict[str, Any]:
 
 
 def resolve_countries(session: SessionDep, codes: list[str] | None) -> list[str] | None:
-    if not codes:
+    if codes is None:
         return None
     return resolve_filters(session, codes, loc=("body", "countries"),
                            detail="unknown countries")

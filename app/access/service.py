@@ -26,10 +26,17 @@ def create_key(
     label: str | None = None,
     created_by: str | None = None,
 ) -> tuple[str, ApiKey]:
-    """Create a key; the full key is returned once and never stored."""
+    """Create a key; the full key is returned once and never stored.
+
+    ``countries`` None means every country; an empty list is refused, as it would be
+    stored as "every country" too.
+    """
+    if countries is not None and not countries:
+        raise ValueError("a key's country list may not be empty; use None for every country")
     key, prefix = generate_key()
     row = ApiKey(id=uuid.uuid4(), prefix=prefix, digest=digest(key), role=role.value,
-                 countries=sorted(set(countries)) if countries else None, label=label,
+                 countries=sorted(set(countries)) if countries is not None else None,
+                 label=label,
                  expires_at=expires_at, created_by=created_by)
     session.add(row)
     session.flush()

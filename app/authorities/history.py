@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.access.principal import Principal
+from app.authorities.documents import View, format_timestamp, view_of
 from app.changes.models import Revision
 
 _OUTPUT_ONLY = {"version", "updated_at"}
@@ -25,6 +27,36 @@ def revision(session: Session, authority_id: uuid.UUID, version: int) -> Revisio
         select(Revision).where(col(Revision.authority_id) == authority_id,
                                col(Revision.version) == version)
     ).one_or_none()
+
+
+def visible_versions(revisions: Sequence[Revision], principal: Principal) -> list[dict[str, Any]]:
+    """The history entries a caller may see, oldest first.
+
+    A caller limited to some countries sees only the versions in which the record
+    belonged to one of them.  Each diff is taken against the last entry shown, so it
+    holds no value from a version the caller may not see.  The public view shows the
+    first version and the versions that changed a public field, without who or why.
+    """
+    public = principal.view is View.public
+    entries: list[dict[str, Any]] = []
+    shown: dict[str, Any] | None = None
+    for rev in revisions:
+        if not principal.may_see_country(rev.document["country"]):
+            continue
+        document = view_of(rev.document, principal.view)
+        changes = diff(shown, document) if shown is not None else []
+        if public and shown is not None and not changes:
+            continue
+        entries.append({
+            "version": rev.version,
+            "at": format_timestamp(rev.created_at) if rev.created_at else None,
+            "actor": None if public else rev.actor,
+            "role": None if public else rev.actor_role,
+            "reason": None if public else rev.reason,
+            "changes": changes,
+        })
+        shown = document
+    return entries
 
 
 def _escape(part: str | int) -> str:

@@ -18,7 +18,7 @@ from app.access.principal import Principal, Role
 from app.api.deps import SessionDep
 from app.api.responses import json_response
 from app.authorities import history, service, transfer, vcard, writes
-from app.authorities.documents import format_timestamp, render, view_of
+from app.authorities.documents import render, view_of
 from app.authorities.models import Authority
 from app.authorities.schemas import AuthorityOut, AuthorityPage, Channel, HistoryOut, Kind
 from app.core.errors import problem_responses
@@ -239,21 +239,15 @@ def authority_history(
     authority_id: uuid.UUID,
     principal: Principal = readers("GET", "/v1/authorities/{authority_id}/history"),
 ) -> Response:
-    """Every version: who (key prefix and role), when, why, and a field-level diff."""
-    revisions = history.revisions(session, authority_id)
-    if not revisions or not principal.may_see_country(revisions[-1].document["country"]):
+    """Every version: who (key prefix and role), when, why, and a field-level diff.
+
+    A key limited to some countries sees the versions in which the record was in one of
+    them (as ``/versions/{n}`` does); anonymous callers see the changes to public fields
+    only, without who or why.
+    """
+    items = history.visible_versions(history.revisions(session, authority_id), principal)
+    if not items:
         raise not_found(f"authority {authority_id}")
-    items = []
-    previous: dict[str, Any] = {}
-    for rev in revisions:
-        document = view_of(rev.document, principal.view)
-        items.append({
-            "version": rev.version,
-            "at": format_timestamp(rev.created_at) if rev.created_at else None,
-            "actor": rev.actor, "role": rev.actor_role, "reason": rev.reason,
-            "changes": history.diff(previous, document) if previous else [],
-        })
-        previous = document
     return json_response(request, {"id": str(authority_id), "versions": items})
 
 

@@ -379,9 +379,11 @@ class FieldChange(BaseModel):
 class VersionEntry(BaseModel):
     version: int
     at: datetime | None
-    actor: str = Field(description="key:<prefix> of the API key, or the import/seed source")
-    role: str
-    reason: str | None
+    actor: str | None = Field(description="key:<prefix> of the API key, or the import/seed "
+                                          "source; null in the public view")
+    role: str | None = Field(description="the actor's role; null in the public view")
+    reason: str | None = Field(description="why, as given with the write; null in the "
+                                           "public view")
     changes: list[FieldChange]
 
 

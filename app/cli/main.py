@@ -290,12 +290,19 @@ def keys_create(
         except ValueError:
             err.print(f"[red]--expires must be a date like 2027-12-31, not {expires!r}[/red]")
             raise typer.Exit(2) from None
+    requested = None
+    if countries is not None:
+        requested = [code.strip() for code in countries.split(",") if code.strip()]
+        if not requested:  # an empty list would be stored as none: every country
+            err.print("[red]--countries needs at least one country code; leave it out "
+                      "for every country[/red]")
+            raise typer.Exit(2)
     with _database(), Session(db_engine.get_engine(), expire_on_commit=False) as session:
         codes = None
-        if countries:
+        if requested is not None:
             reference = load_reference(session)
             codes = []
-            for code in countries.split(","):
+            for code in requested:
                 country = reference.country_by_any_code(code)
                 if country is None:
                     err.print(f"[red]Unknown country {code!r}[/red]")

@@ -24,7 +24,8 @@ class Proposal(SQLModel, table=True):
     base_version: int | None = Field(default=None, sa_column=Column(Integer))
     document: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
     reason: str | None = Field(default=None, sa_column=Column(Text))
-    status: str = Field(sa_column=Column(Text, nullable=False))  # pending approved rejected stale
+    # pending, approved, rejected, or closed unapplied: stale, conflict (see service.py)
+    status: str = Field(sa_column=Column(Text, nullable=False))
     proposed_by: str = Field(sa_column=Column(Text, nullable=False))
     decided_by: str | None = Field(default=None, sa_column=Column(Text))
     decision_comment: str | None = Field(default=None, sa_column=Column(Text))

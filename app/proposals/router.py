@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -14,12 +14,13 @@ from app.access.principal import Principal, Role
 from app.api.deps import SessionDep
 from app.api.responses import json_response
 from app.core.errors import problem_responses
+from app.core.problems import Problem
 from app.proposals import service
 from app.proposals.models import Proposal
 
 router = APIRouter(prefix="/v1/proposals", tags=["proposals"])
 
-Status = Literal["pending", "approved", "rejected", "stale"]
+Status = service.Status
 
 
 class ProposalIn(BaseModel):
@@ -127,9 +128,19 @@ def approve_proposal(
     principal: Principal = rule("POST", "/v1/proposals/{proposal_id}/approve",
                                 Role.secretariat),
 ) -> Response:
-    """Apply the proposal against the version it was based on, or mark it stale."""
-    return _answer(request, session, service.approve(session, principal, proposal_id,
-                                                     body.comment))
+    """Apply the proposal against the version it was based on.
+
+    When it cannot be applied, nothing is written, the proposal is closed as ``stale``
+    or ``conflict`` and the answer is a 409 problem holding the closed proposal.
+    """
+    try:
+        proposal = service.approve(session, principal, proposal_id, body.comment)
+    except service.NotApplied as exc:
+        session.commit()  # the proposal is closed; nothing else was written
+        raise Problem(status=409, detail=f"not applied, the proposal is now "
+                                         f"{exc.proposal.status}: {exc.cause}",
+                      extra={"proposal": proposal_out(exc.proposal)}) from None
+    return _answer(request, session, proposal)
 
 
 @router.post("/{proposal_id}/reject", response_model=ProposalOut,

@@ -15,8 +15,9 @@ class WebhookIn(BaseModel):
         default=None, max_length=10,
         description="authority.upsert, authority.withdraw; default both")
     countries: list[str] | None = Field(
-        default=None, max_length=300,
-        description="ISO alpha-2 or alpha-3 codes; default every country the key may read")
+        default=None, min_length=1, max_length=300,
+        description="ISO alpha-2 or alpha-3 codes; default every country the key may read "
+                    "(an empty list is refused)")
     description: str | None = Field(default=None, max_length=500)
 
 
