@@ -110,4 +110,4 @@ def test_private_and_loopback_destinations_are_refused_by_default(
     response = client.post("/v1/webhooks", headers=key_for(Role.secretariat), json={"url": url})
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["pointer"] == "/body/url"
-    assert "private or loopback" in response.json()["errors"][0]["detail"]
+    assert "non-public" in response.json()["errors"][0]["detail"]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -43,7 +44,12 @@ from sqlmodel import Session, col, select
 from app.authorities.documents import View, format_timestamp
 from app.sync.service import changes_after, entry, head
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from app.webhooks.service import PING, destination_problem
+from app.webhooks.service import (
+    PING,
+    RefusedDestination,
+    Resolve,
+    pin_destination,
+)
 from app.webhooks.signing import decrypt_secret, signed_headers
 
 log = logging.getLogger(__name__)
@@ -54,6 +60,8 @@ REQUEST_TIMEOUT_SECONDS = 10.0
 PARALLEL_ENDPOINTS = 8
 FAN_OUT_BATCH = 500
 MAX_ERROR_LENGTH = 500
+MAX_COUNTED_BYTES = 64 * 1024  # of a receiver's answer, to report its size
+MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -84,26 +92,67 @@ class SendResult:
 Sender = Callable[[str, bytes, dict[str, str]], SendResult]
 
 
-def http_sender(client: httpx.Client | None = None) -> Sender:
-    """POST with a timeout, no redirects; the destination is checked again at send time."""
-    http = client or httpx.Client(timeout=REQUEST_TIMEOUT_SECONDS, follow_redirects=False)
+def webhook_client(timeout: float = REQUEST_TIMEOUT_SECONDS) -> httpx.Client:
+    """The HTTP client of deliveries and pings.  No redirects; no proxy from the
+    environment (the request must go to the address that was checked); no kept-alive
+    connections, since the pool would share a connection, and its TLS server name, between
+    two names on one address."""
+    return httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False,
+                        limits=httpx.Limits(max_keepalive_connections=0))
+
+
+def http_sender(client: httpx.Client, resolve: Resolve | None = None) -> Sender:
+    """POST to the destination resolved and checked at send time, pinned to the checked
+    address.  What the receiver answers is summed up, never kept (see ``answer_summary``)."""
 
     def send(url: str, body: bytes, headers: dict[str, str]) -> SendResult:
         started = time.monotonic()
-        refused = destination_problem(url)
-        if refused:
-            return SendResult(None, f"destination refused: {refused}", 0)
         try:
-            response = http.post(url, content=body, headers=headers)
+            target = pin_destination(url, resolve=resolve)
+        except RefusedDestination as refused:
+            return SendResult(None, f"destination refused: {refused}", 0)
+        request = client.build_request("POST", target.url, content=body,
+                                       headers={**headers, "host": target.host_header},
+                                       extensions=target.extensions)
+        try:
+            response = client.send(request, stream=True, follow_redirects=False)
+            try:
+                ok = 200 <= response.status_code < 300
+                error = None if ok else answer_summary(response)
+            finally:
+                response.close()
         except httpx.HTTPError as exc:
             elapsed = int((time.monotonic() - started) * 1000)
-            return SendResult(None, f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH], elapsed)
+            return SendResult(None, failure_summary(exc), elapsed)
         elapsed = int((time.monotonic() - started) * 1000)
-        error = None if 200 <= response.status_code < 300 else \
-            f"HTTP {response.status_code}: {response.text[:200]}"
         return SendResult(response.status_code, error, elapsed)
 
     return send
+
+
+def answer_summary(response: httpx.Response) -> str:
+    """``HTTP 500 (text/html, 1234 bytes)``: a receiver's answer is not shown to API
+    callers (it could be an internal page), only its status, media type and size, counted
+    up to MAX_COUNTED_BYTES without decoding."""
+    counted = 0
+    for chunk in response.iter_raw():
+        counted += len(chunk)
+        if counted > MAX_COUNTED_BYTES:
+            break
+    size = (f"more than {MAX_COUNTED_BYTES} bytes" if counted > MAX_COUNTED_BYTES
+            else f"{counted} bytes")
+    media = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    shown = f"{media}, {size}" if MEDIA_TYPE.fullmatch(media) else size
+    return f"HTTP {response.status_code} ({shown})"
+
+
+def failure_summary(exc: httpx.HTTPError) -> str:
+    """Timeouts and connection failures keep their message (written by the OS or the TLS
+    library); other failures only their kind, since e.g. a protocol error quotes what the
+    other side sent."""
+    if isinstance(exc, httpx.TimeoutException | httpx.ConnectError):
+        return f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
+    return type(exc).__name__
 
 
 @dataclass
@@ -288,8 +337,10 @@ def process_endpoint(engine: Engine, endpoint_id: uuid.UUID, send: Sender, now: 
 def run_once(engine: Engine, now: datetime | None = None, send: Sender | None = None,
              policy: RetryPolicy | None = None, max_messages: int = 100) -> RunStats:
     """One pass over every active endpoint: fan out new changes, deliver what is due."""
+    if send is None:
+        with webhook_client() as client:
+            return run_once(engine, now, http_sender(client), policy, max_messages)
     now = now or datetime.now(UTC)
-    send = send or http_sender()
     policy = policy or RetryPolicy()
     stats = RunStats()
     with Session(engine) as session:
@@ -323,7 +374,12 @@ def run_forever(engine: Engine, interval: float = 1.0,
                 stop: threading.Event | None = None) -> None:
     """The `cna webhooks-deliver` loop; any number may run side by side."""
     stop = stop or threading.Event()
-    send = http_sender()
+    with webhook_client() as client:
+        _deliver_until(engine, http_sender(client), interval, stop)
+
+
+def _deliver_until(engine: Engine, send: Sender, interval: float,
+                   stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             stats = run_once(engine, send=send)
@@ -340,12 +396,15 @@ def ping(session: Session, endpoint: WebhookEndpoint, send: Sender | None = None
          now: datetime | None = None) -> WebhookDelivery:
     """Send a signed `ping` now, outside the ordered queue, and log it (never retried)."""
     now = now or datetime.now(UTC)
-    send = send or http_sender()
     msg_id = f"msg_ping_{uuid.uuid4().hex[:16]}"
     payload = ping_payload(endpoint, now)
     url, ciphertext, endpoint_id = endpoint.url, endpoint.secret_ciphertext, endpoint.id
     session.rollback()  # nothing held while the request is in flight
-    result = send_message(send, url, ciphertext, msg_id, payload, now)
+    if send is None:
+        with webhook_client() as client:
+            result = send_message(http_sender(client), url, ciphertext, msg_id, payload, now)
+    else:
+        result = send_message(send, url, ciphertext, msg_id, payload, now)
     delivery = WebhookDelivery(endpoint_id=endpoint_id, msg_id=msg_id, event_type=PING,
                                payload=payload, status="failed")
     session.add(delivery)

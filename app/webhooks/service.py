@@ -6,11 +6,12 @@ from __future__ import annotations
 import ipaddress
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
+import httpx
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
@@ -27,39 +28,131 @@ PING = "ping"
 
 # --- destinations ---------------------------------------------------------------------------
 
-def _refused_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
-            or ip.is_reserved or ip.is_unspecified)
+# (host, port) -> the addresses it resolves to
+Resolve = Callable[[str, int], Sequence[str]]
+
+GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Not globally routable, though older Pythons' ``is_global`` says they are (IETF protocol
+# assignments but the two anycast services in them, documentation, SRv6 SIDs).
+NOT_GLOBAL = tuple(ipaddress.ip_network(n) for n in ("192.0.0.0/24", "3fff::/20", "5f00::/16"))
+GLOBAL_EXCEPTIONS = (ipaddress.ip_address("192.0.0.9"), ipaddress.ip_address("192.0.0.10"))
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-def destination_problem(url: str, allow_private: bool | None = None) -> str | None:
-    """Why ``url`` may not receive webhooks, or None.
+class RefusedDestination(ValueError):
+    """A URL that may not receive webhooks; the message says why."""
 
-    http(s) only, no credentials in the URL, and (unless CNA_WEBHOOK_ALLOW_PRIVATE) the
-    host must not resolve to a private, loopback, link-local or reserved address.
+
+@dataclass(frozen=True)
+class PinnedDestination:
+    """Where one request goes: ``url`` has the checked address in place of the name, so
+    nothing resolves the name again; Host and the TLS server name stay on the name."""
+
+    url: httpx.URL
+    host_header: str
+    server_name: str
+    address: str
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {"sni_hostname": self.server_name} if self.url.scheme == "https" else {}
+
+
+def resolve_addresses(host: str, port: int) -> list[str]:
+    return [str(info[4][0])
+            for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)]
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries: IPv4-mapped, NAT64, 6to4, Teredo."""
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip in NAT64:
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    return []
+
+
+def _is_public(ip: Address) -> bool:
+    """Globally routable unicast.  An IPv6 address that carries an IPv4 one is judged by
+    that too (Python's ``is_global`` calls ::ffff:10.0.0.1 global)."""
+    if ip in GLOBAL_EXCEPTIONS:
+        return True
+    if any(ip in network for network in NOT_GLOBAL):
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if ip.ipv4_mapped is not None or ip in NAT64:
+            return _is_public(embedded[0])
+        if not all(_is_public(v4) for v4 in embedded):
+            return False
+        return ip in GLOBAL_UNICAST_V6 and ip.is_global
+    return ip.is_global and not ip.is_multicast
+
+
+def _never_a_destination(ip: Address) -> bool:
+    """Refused even when private destinations are allowed (a zone-scoped address cannot be
+    written into the URL the request is sent to)."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.scope_id:
+            return True
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+    return (ip.is_multicast or ip.is_unspecified
+            or ip == ipaddress.IPv4Address("255.255.255.255"))
+
+
+def pin_destination(url: str, allow_private: bool | None = None,
+                    resolve: Resolve | None = None) -> PinnedDestination:
+    """Check ``url`` and resolve its host once; the request must go to the address returned.
+
+    http(s) only, no credentials in the URL, and every address the host resolves to must be
+    public (globally routable unicast), unless CNA_WEBHOOK_ALLOW_PRIVATE; multicast and
+    unspecified addresses never.  Raises RefusedDestination.
     """
     if allow_private is None:
         allow_private = get_settings().webhook_allow_private
     try:
-        parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        return "not a valid URL"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "the URL must be http:// or https:// with a host"
-    if parts.username or parts.password:
-        return "the URL must not carry credentials"
-    if allow_private:
-        return None
+        parsed = httpx.URL(url)
+        host = parsed.raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError) as exc:
+        raise RefusedDestination("not a valid URL") from exc
+    if parsed.scheme not in ("http", "https") or not host:
+        raise RefusedDestination("the URL must be http:// or https:// with a host")
+    if parsed.userinfo:
+        raise RefusedDestination("the URL must not carry credentials")
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
     try:
-        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return f"the host {parts.hostname!r} does not resolve"
-    if any(_refused_address(str(info[4][0])) for info in infos):
-        return f"the host {parts.hostname!r} resolves to a private or loopback address"
+        answers = list((resolve or resolve_addresses)(host, port))
+        addresses = [ipaddress.ip_address(a) for a in answers]
+    except (OSError, UnicodeError, ValueError):
+        addresses = []
+    if not addresses:
+        raise RefusedDestination(f"the host {host!r} does not resolve")
+    if any(_never_a_destination(ip) or not (allow_private or _is_public(ip))
+           for ip in addresses):
+        raise RefusedDestination(f"the host {host!r} resolves to a private, loopback or "
+                                 "otherwise non-public address")
+    first = addresses[0]
+    if isinstance(first, ipaddress.IPv6Address) and first.ipv4_mapped is not None:
+        first = first.ipv4_mapped
+    address = str(first)
+    return PinnedDestination(url=parsed.copy_with(host=address),
+                             host_header=parsed.netloc.decode("ascii"), server_name=host,
+                             address=address)
+
+
+def destination_problem(url: str, allow_private: bool | None = None,
+                        resolve: Resolve | None = None) -> str | None:
+    """Why ``url`` may not receive webhooks, or None (see ``pin_destination``)."""
+    try:
+        pin_destination(url, allow_private, resolve)
+    except RefusedDestination as refused:
+        return str(refused)
     return None
 
 
