@@ -1,13 +1,55 @@
-"""JSON responses with validators: ETag, 304 on If-None-Match."""
+"""JSON responses with validators (ETag, 304 on If-None-Match), and the URLs of this
+service that responses give back (``Link``, a vCard's ``SOURCE``)."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from fastapi import Request, Response
+from starlette.datastructures import URL
 
 from app.core.jsonenc import compact_json
+from app.core.settings import get_settings
+
+# A host name or an IPv6 literal, and an optional port: nothing that could carry a path,
+# user information or a second URL.
+_HOST_HEADER = re.compile(r"^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::([0-9]{1,5}))?$", re.IGNORECASE)
+
+
+def _trusted_base(request: Request) -> str | None:
+    """``scheme://host[:port]`` that clients reach this service at, or None.
+
+    ``CNA_PUBLIC_URL`` when set; otherwise the request's ``Host`` header, but only when it
+    names one of ``CNA_ALLOWED_HOSTS``: an attacker-chosen Host is never echoed back.
+    """
+    settings = get_settings()
+    if settings.public_url:
+        return settings.public_url
+    match = _HOST_HEADER.match(request.headers.get("host") or "")
+    if match is None:
+        return None
+    host, port = match.group(1).lower(), match.group(2)
+    if host.strip("[]") not in {h.lower().strip("[]") for h in settings.allowed_hosts}:
+        return None
+    scheme = "https" if request.url.scheme == "https" else "http"
+    return f"{scheme}://{host}" + (f":{port}" if port else "")
+
+
+def service_url(request: Request, path: str, query: str = "") -> str | None:
+    """The absolute URL of ``path`` on this service, or None without a trusted base."""
+    base = _trusted_base(request)
+    if base is None:
+        return None
+    return base + path + (f"?{query}" if query else "")
+
+
+def next_link(request: Request, url: URL) -> str:
+    """A ``Link: <…>; rel="next"`` value for ``url`` (a URL of this request, re-encoded):
+    absolute when the base is trusted, else relative, which RFC 8288 allows."""
+    target = url.path + (f"?{url.query}" if url.query else "")
+    return f'<{service_url(request, url.path, url.query) or target}>; rel="next"'
 
 
 def etag_matches(request: Request, etag: str) -> bool:

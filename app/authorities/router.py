@@ -16,7 +16,7 @@ from starlette.requests import ClientDisconnect
 from app.access.policy import readers, rule
 from app.access.principal import Principal, Role
 from app.api.deps import SessionDep
-from app.api.responses import json_response
+from app.api.responses import json_response, next_link
 from app.authorities import history, service, transfer, vcard, writes
 from app.authorities.documents import render, view_of
 from app.authorities.models import Authority
@@ -74,7 +74,7 @@ def list_authorities(
     headers = {}
     if next_cursor:
         url = request.url.include_query_params(cursor=next_cursor)
-        headers["Link"] = f'<{url}>; rel="next"'
+        headers["Link"] = next_link(request, url)
     return json_response(request, {"items": items, "next_cursor": next_cursor, "limit": limit},
                          headers=headers)
 

@@ -51,7 +51,43 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Unicode Cc (C0, DEL, C1) and the line and paragraph separators: any of them can end a
+# line for some reader of a vCard, a CSV file or a log.  Format characters (Cf: bidi
+# marks, joiners) are kept: Arabic, Hebrew, Persian and Indic names need them, and they
+# end no line.
+_BREAKS_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_BREAKS_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")  # LF, TAB kept
+_CR_LF = re.compile(r"\r\n?")
+
+
+def _control_character(found: re.Match[str], what: str) -> ValueError:
+    return ValueError(f"control character U+{ord(found.group()):04X} is not allowed in {what}")
+
+
+def _single_line(value: str) -> str:
+    """One line of text: no control character (TAB, CR and LF included)."""
+    found = _BREAKS_LINE.search(value)
+    if found:
+        raise _control_character(found, "a single-line field")
+    return value
+
+
+def _multi_line(value: str) -> str:
+    """Free text: line feeds and tabs kept, CRLF and CR read as LF, no other control."""
+    value = _CR_LF.sub("\n", value)
+    found = _BREAKS_TEXT.search(value)
+    if found:
+        raise _control_character(found, "text")
+    return value
+
+
+# Length limits go inside these types, before the check: a pydantic ``Field(max_length=)``
+# put beside them would run after it and report a generic "too_long".
+Line200 = Annotated[str, StringConstraints(max_length=200), AfterValidator(_single_line)]
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1),
+                     AfterValidator(_single_line)]
+NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1),
+                         AfterValidator(_multi_line)]
 
 
 @lru_cache(maxsize=1)
@@ -74,7 +110,8 @@ def _text_map(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
-TextMap = Annotated[dict[str, NonEmpty], AfterValidator(_text_map)]
+LineMap = Annotated[dict[str, NonEmpty], AfterValidator(_text_map)]
+TextMap = Annotated[dict[str, NonEmptyText], AfterValidator(_text_map)]
 
 
 def _unique(values: list[Any]) -> list[Any]:
@@ -114,23 +151,26 @@ class _Strict(BaseModel):
 
 
 class PhoneIn(_Strict):
-    number: NonEmpty = Field(max_length=40)
+    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
+                      AfterValidator(_single_line)]
     kind: PhoneKind = "voice"
-    label: str | None = Field(default=None, max_length=200)
+    label: Line200 | None = None
     restricted: bool = False
 
 
 class EmailIn(_Strict):
-    address: Annotated[str, Field(max_length=320), AfterValidator(_email_syntax)]
-    label: str | None = Field(default=None, max_length=200)
+    address: Annotated[str, Field(max_length=320), AfterValidator(_single_line),
+                       AfterValidator(_email_syntax)]
+    label: Line200 | None = None
     restricted: bool = False
 
 
 class AddressIn(_Strict):
     lines: list[NonEmpty] = Field(default_factory=list, max_length=4)
-    locality: str | None = Field(default=None, max_length=200)
-    region: str | None = Field(default=None, max_length=200)
-    postal_code: str | None = Field(default=None, max_length=32)
+    locality: Line200 | None = None
+    region: Line200 | None = None
+    postal_code: Annotated[str, StringConstraints(max_length=32),
+                           AfterValidator(_single_line)] | None = None
 
 
 class OfficeHoursIn(_Strict):
@@ -160,12 +200,13 @@ class RequirementsIn(_Strict):
 class DesignationIn(_Strict):
     type: NonEmpty
     instrument: NonEmpty
-    article: NonEmpty = Field(max_length=16)
+    article: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                              max_length=16), AfterValidator(_single_line)]
     territory: Annotated[list[NonEmpty], AfterValidator(_unique)] = Field(default_factory=list)
     scope: TextMap | None = None
     since: date | None = None
     until: date | None = None
-    notification: str | None = Field(default=None, max_length=200)
+    notification: Line200 | None = None
     languages: Annotated[list[LanguageTag], AfterValidator(_unique)] = Field(
         default_factory=list
     )
@@ -186,8 +227,9 @@ class ContactPhoneIn(PhoneIn):
 
 
 class ContactIn(_Strict):
-    name: NonEmpty = Field(max_length=200)
-    title: TextMap | None = None
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                    AfterValidator(_single_line)]
+    title: LineMap | None = None
     phones: list[ContactPhoneIn] = Field(default_factory=list)
     emails: list[EmailIn] = Field(default_factory=list)
     languages: Annotated[list[LanguageTag], AfterValidator(_unique)] = Field(
@@ -199,17 +241,20 @@ class AuthorityIn(_Strict):
     """One authority record as submitted (import, POST, PUT)."""
 
     id: uuid.UUID | None = None
-    ref: str | None = Field(default=None, min_length=1, max_length=64)
+    ref: Annotated[str, StringConstraints(min_length=1, max_length=64),
+                   AfterValidator(_single_line)] | None = None
     country: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
                                               pattern=r"^[A-Za-z]{3}$")]
     kind: Kind
-    name: Annotated[TextMap, Field(min_length=1)]
-    acronym: str | None = Field(default=None, max_length=32)
-    parent: TextMap | None = None
+    name: Annotated[LineMap, Field(min_length=1)]
+    acronym: Annotated[str, StringConstraints(max_length=32),
+                       AfterValidator(_single_line)] | None = None
+    parent: LineMap | None = None
     address: AddressIn | None = None
     phones: list[PhoneIn] = Field(default_factory=list)
     emails: list[EmailIn] = Field(default_factory=list)
-    website: Annotated[str, Field(max_length=2000), AfterValidator(_website)] | None = None
+    website: Annotated[str, Field(max_length=2000), AfterValidator(_single_line),
+                       AfterValidator(_website)] | None = None
     time_zone: Annotated[str, AfterValidator(_time_zone)] | None = None
     office_hours: list[OfficeHoursIn] = Field(default_factory=list)
     designations: list[DesignationIn] = Field(default_factory=list)

@@ -262,13 +262,27 @@ def _csv_rows(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
         }
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP, "CSV
+# injection"); LF is added for readers that trim a leading line break.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def spreadsheet_safe(cell: Any) -> Any:
+    """The cell, with a ``'`` in front when a spreadsheet would read it as a formula.
+
+    Every column alike, phones included (``'+556120253000``: text, still readable)."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
 def to_csv(documents: Iterable[dict[str, Any]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, restval="", lineterminator="\r\n")
     writer.writeheader()
     for document in documents:
         for row in _csv_rows(document):
-            writer.writerow(row)
+            writer.writerow({column: spreadsheet_safe(cell) for column, cell in row.items()})
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

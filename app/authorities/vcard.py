@@ -3,20 +3,27 @@
 The card is built from the caller's view of the record (``view_of``), so an anonymous
 caller's card carries no named contact and no restricted phone or e-mail.  A key holder's
 file also carries one card per named contact, each RELATED to the authority's card.
+
+Every value is escaped here, whatever validation let through: text per RFC 6350 §3.4,
+parameter values quoted without controls, URIs percent-encoded, so no stored value can
+end a content line and start another property.  (vobject, the parser the tests use, writes
+vCard 3.0; this small writer is the vCard 4.0 one.)
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request, Response
 from sqlmodel import Session
 
 from app.access.principal import Principal
-from app.api.responses import etag_matches
+from app.api.responses import etag_matches, service_url
 from app.authorities.documents import render, view_of
 from app.authorities.models import Authority
 from app.core.i18n import pick, preferences
@@ -27,18 +34,30 @@ _VCARD_TYPES = ("text/vcard", "text/x-vcard", "text/directory")
 _JSON_TYPES = ("application/json", "application/*", "*/*")
 _PHONE_TYPES = {"voice": "voice", "fax": "fax", "mobile": "cell"}
 _MEDIA_ITEM = re.compile(r"^\s*([^;\s]+)\s*(.*)$")
+# What some reader takes for the end of a line, and the other controls (TAB is kept).
+_NEWLINE = re.compile(r"\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+# RFC 3986 reserved characters and "%": kept in a URI; anything else is percent-encoded.
+_URI_SAFE = "!#$%&'()*+,/:;=?@[]~"
 
 
 def escape(value: str) -> str:
-    """Escape a text value (RFC 6350 §3.4): backslash, comma, semicolon, newline."""
-    return (value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+    """Escape a text value (RFC 6350 §3.4): backslash, comma, semicolon, and any line
+    break as ``\\n``; other control characters are dropped."""
+    value = value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+    return _CONTROL.sub("", _NEWLINE.sub("\\\\n", value))
 
 
 def _param(value: str) -> str:
-    """A parameter value, quoted when it holds a comma, colon or semicolon (RFC 6350 §5)."""
-    value = value.replace('"', "'").replace("\n", " ")
+    """A parameter value, quoted when it holds a comma, colon or semicolon (RFC 6350 §5);
+    a quoted value cannot hold a double quote, nor any value a control character."""
+    value = _CONTROL.sub("", _NEWLINE.sub(" ", value.replace('"', "'")))
     return f'"{value}"' if any(c in value for c in ",:;") else value
+
+
+def uri(value: str) -> str:
+    """A URI value: spaces, controls, backslashes and non-ASCII percent-encoded (UTF-8)."""
+    return quote(value, safe=_URI_SAFE)
 
 
 def fold(line: str) -> str:
@@ -126,13 +145,14 @@ def render_vcards(document: dict[str, Any], prefs: list[str], country_name: str 
     lines += [_tel(p) for p in document.get("phones") or []]
     lines += [_email(e) for e in document.get("emails") or []]
     if document.get("website"):
-        lines.append(_line("URL", document["website"]))
+        lines.append(_line("URL", uri(document["website"])))
     if document.get("time_zone"):
         lines.append(_line("TZ", escape(document["time_zone"])))
     accepted: list[str] = []
     for d in document.get("designations") or []:
         accepted += [lang for lang in d.get("languages") or [] if lang not in accepted]
-    lines += [_line("LANG", lang, pref=str(i + 1)) for i, lang in enumerate(accepted[:100])]
+    lines += [_line("LANG", escape(lang), pref=str(i + 1))
+              for i, lang in enumerate(accepted[:100])]
     types = sorted({d["type"] for d in document.get("designations") or []})
     if types:
         lines.append(_line("CATEGORIES", ",".join(escape(t) for t in types)))
@@ -141,7 +161,7 @@ def render_vcards(document: dict[str, Any], prefs: list[str], country_name: str 
     if rev:
         lines.append(f"REV:{rev}")
     if source:
-        lines.append(_line("SOURCE", source))
+        lines.append(_line("SOURCE", uri(source)))
     cards = _card(lines)
 
     authority_uid = uuid.UUID(document["id"])
@@ -153,7 +173,7 @@ def render_vcards(document: dict[str, Any], prefs: list[str], country_name: str 
         person += _text_map_lines("TITLE", contact.get("title"), prefs, "1")
         person += [_tel(p) for p in contact.get("phones") or []]
         person += [_email(e) for e in contact.get("emails") or []]
-        person += [_line("LANG", lang, pref=str(n + 1))
+        person += [_line("LANG", escape(lang), pref=str(n + 1))
                    for n, lang in enumerate(contact.get("languages") or [])]
         person.append(_line("RELATED", f"urn:uuid:{document['id']}", type="co-worker"))
         cards += _card(person)
@@ -187,17 +207,22 @@ def wants_vcard(request: Request) -> bool:
 
 def vcard_response(request: Request, session: Session, authority: Authority,
                    principal: Principal) -> Response:
-    """The record as ``text/vcard`` in the caller's view, with its own ETag."""
+    """The record as ``text/vcard`` in the caller's view, with its own ETag.
+
+    The card's languages follow ``?lang=`` and Accept-Language, so the ETag carries a
+    digest of the preferences: a card in one language never validates another's.
+    """
     prefs = preferences(request.query_params.get("lang"),
                         request.headers.get("accept-language"))
-    etag = f'"{authority.version}-{principal.view.value}-vcard"'
+    languages = hashlib.blake2b("\n".join(prefs).lower().encode(), digest_size=6).hexdigest()
+    etag = f'"{authority.version}-{principal.view.value}-vcard-{languages}"'
     headers = {"ETag": etag, "Vary": "Accept, Accept-Language, Authorization",
                "Content-Disposition": f'inline; filename="{authority.id}.vcf"'}
     if etag_matches(request, etag):
         return Response(status_code=304, headers=headers)
     country = get_country(session, authority.country)
     country_name = pick(country.names, prefs)[1] if country else None
-    source = str(request.url.replace(query="")).removesuffix(".vcf") + ".vcf"
+    source = service_url(request, f"/v1/authorities/{authority.id}.vcf")
     text = render_vcards(view_of(render(authority), principal.view), prefs, country_name,
                          source)
     return Response(content=text.encode("utf-8"), media_type=f"{MEDIA_TYPE}; charset=utf-8",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
@@ -51,6 +52,17 @@ class Settings(BaseSettings):
         default_factory=list, validation_alias=AliasChoices("CNA_CORS_ORIGINS"),
         description="origins allowed by CORS (JSON list); empty: CORS off",
     )
+    public_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("CNA_PUBLIC_URL"),
+        description="the service's external base URL (https://cna.example.org): absolute "
+                    "links and a vCard's SOURCE are built on it, never on the Host header",
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "::1"],
+        validation_alias=AliasChoices("CNA_ALLOWED_HOSTS"),
+        description="without CNA_PUBLIC_URL, Host header values trusted for absolute "
+                    "links (JSON list); any other Host gets relative links",
+    )
 
     environment: str = Field(
         default="development", validation_alias=AliasChoices("CNA_ENV"),
@@ -83,6 +95,18 @@ class Settings(BaseSettings):
         default=20_000, ge=0, validation_alias=AliasChoices("CNA_SEARCH_RENDER_CACHE"),
         description="rendered records kept per process for search hits",
     )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_a_base(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if (parts.scheme not in ("http", "https") or not parts.hostname or parts.query
+                or parts.fragment or any(c.isspace() or not c.isprintable() for c in value)):
+            raise ValueError("CNA_PUBLIC_URL must be an http(s) URL without query or fragment, "
+                             "e.g. https://cna.example.org")
+        return value.rstrip("/")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from app.access.policy import readers
 from app.access.principal import Principal
 from app.api.deps import LanguagesDep, SessionDep
-from app.api.responses import body_response
+from app.api.responses import body_response, next_link
 from app.authorities.schemas import Channel, Kind
 from app.core.errors import problem_responses
 from app.search import service
@@ -55,6 +55,6 @@ async def search(
     if page["next_cursor"]:
         url = request.url.remove_query_params("offset").include_query_params(
             cursor=page["next_cursor"])
-        headers["Link"] = f'<{url}>; rel="next"'
+        headers["Link"] = next_link(request, url)
     return body_response(request, service.page_json(page), headers=headers)
 
