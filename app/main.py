@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.access.policy import ALL_ROLES, ROUTE_RULES
 from app.access.router import router as keys_router
@@ -22,7 +23,7 @@ from app.core.limits import LimitsMiddleware
 from app.core.logging import configure_logging
 from app.core.observability import RequestContextMiddleware
 from app.core.problems import PROBLEM_MEDIA_TYPE
-from app.core.ratelimit import RateLimitMiddleware
+from app.core.ratelimit import RateLimitMiddleware, VerifiedKeys
 from app.core.settings import get_settings
 from app.db import engine as db_engine
 from app.db.runtime import database_url
@@ -75,8 +76,10 @@ def create_app() -> FastAPI:
     settings = get_settings()
     # Added innermost first: request context wraps everything, so limits and rate-limit
     # refusals get a request id, security headers and a log line too.
+    app.state.verified_keys = VerifiedKeys()  # filled by authentication (access policy)
     app.add_middleware(RateLimitMiddleware, anonymous_per_minute=settings.rate_limit_anonymous,
-                       key_per_minute=settings.rate_limit_key)
+                       key_per_minute=settings.rate_limit_key,
+                       verified_keys=app.state.verified_keys)
     app.add_middleware(LimitsMiddleware, max_body_bytes=settings.max_body_bytes,
                        body_timeout=settings.body_timeout_seconds)
     if settings.cors_origins:
@@ -86,6 +89,10 @@ def create_app() -> FastAPI:
                                           "If-None-Match", "Accept-Language"],
                            expose_headers=["ETag", "Link", "X-Request-ID", "Retry-After"])
     app.add_middleware(RequestContextMiddleware)
+    if settings.trusted_proxies:
+        # The client address from X-Forwarded-For, believed only from these proxies
+        # (`cna serve` turns uvicorn's own handling off, which trusts 127.0.0.1).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.include_router(metrics_router)
     app.include_router(health_router)
     app.include_router(search_router)  # the hot path: matched early

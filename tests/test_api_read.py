@@ -761,9 +761,9 @@ def test_readyz(client: TestClient, session: Session, reference: ReferenceData) 
     assert resp.status_code == 200
     body = resp.json()
     assert body["status"] == "ready" and body["database"] == "ok"
-    assert body["changes_recorded"] == 0
+    assert body["search_backlog"]["pending"] == 0
     save(session, reference, make_record())
-    assert client.get("/readyz").json()["changes_recorded"] == 1
+    assert client.get("/readyz").json()["search_backlog"]["pending"] == 1
 
 
 # --------------------------------------------------------------------------- record shape

@@ -44,7 +44,16 @@ async def get_principal(
             raise Problem(status=401, detail="use 'Authorization: Bearer <key>'",
                           headers={"WWW-Authenticate": "Bearer"})
         return ANONYMOUS
-    principal = await run_in_threadpool(authenticate, session, credentials.credentials)
+    # The rate limiter gives a key a bucket of its own once it has authenticated here.
+    verified_keys = getattr(request.app.state, "verified_keys", None)
+    try:
+        principal = await run_in_threadpool(authenticate, session, credentials.credentials)
+    except Problem:
+        if verified_keys is not None:
+            verified_keys.forget(credentials.credentials)
+        raise
+    if verified_keys is not None:
+        verified_keys.remember(credentials.credentials)
     request.state.principal = principal
     return principal
 

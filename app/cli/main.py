@@ -79,6 +79,8 @@ def serve(
 
     from app.main import create_app
 
+    # X-Forwarded-For is applied by the app itself, from CNA_TRUSTED_PROXIES only:
+    # uvicorn's own handling would believe it from 127.0.0.1.
     with _database() as url:
         if migrate:
             upgrade_head(url)
@@ -87,13 +89,13 @@ def serve(
         err.print(f"[green]Serving on http://{host}:{port} (docs at /docs)[/green]")
         if workers == 1:
             uvicorn.run(create_app(), host=host, port=port, log_config=None,
-                        proxy_headers=True)
+                        proxy_headers=False)
             return
         # Worker processes import the app themselves; they share this process's database
         # (the embedded server, if any, stays owned and stopped by this process).
         os.environ["DATABASE_URL"] = url
         uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_config=None,
-                    proxy_headers=True)
+                    proxy_headers=False)
 
 
 @app.command()

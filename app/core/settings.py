@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
 
@@ -38,6 +40,20 @@ class Settings(BaseSettings):
     rate_limit_key: int = Field(
         default=6000, ge=1, validation_alias=AliasChoices("CNA_RATE_LIMIT_KEY"),
         description="requests per minute per API key",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=AliasChoices("CNA_TRUSTED_PROXIES"),
+        description="addresses or networks of the reverse proxies whose X-Forwarded-For "
+                    "is believed (comma-separated or a JSON list); empty: nobody's",
+    )
+    metrics: Literal["public", "token", "off"] | None = Field(
+        default=None, validation_alias=AliasChoices("CNA_METRICS"),
+        description="who may read /metrics; unset: token with CNA_METRICS_TOKEN, else "
+                    "public in development with public reading, else off",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("CNA_METRICS_TOKEN"),
+        description="bearer token for /metrics in token mode (at least 16 characters)",
     )
 
     max_body_bytes: int = Field(
@@ -108,15 +124,52 @@ class Settings(BaseSettings):
                              "e.g. https://cna.example.org")
         return value.rstrip("/")
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies_are_addresses(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else [
+                part.strip() for part in text.split(",") if part.strip()]
+        if isinstance(value, list):
+            for entry in value:
+                try:
+                    ipaddress.ip_network(str(entry), strict=False)
+                except ValueError:
+                    raise ValueError(f"CNA_TRUSTED_PROXIES: {entry!r} is not an IP address "
+                                     "or network") from None
+        return value
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
         if self.environment != "development" and self.secret_key == DEV_SECRET_KEY:
             raise ValueError("CNA_SECRET_KEY must be set outside development (CNA_ENV)")
         return self
 
+    @model_validator(mode="after")
+    def _metrics_token_is_usable(self) -> Settings:
+        token = self.metrics_token.get_secret_value() if self.metrics_token else ""
+        if token and len(token) < 16:
+            raise ValueError("CNA_METRICS_TOKEN must be at least 16 characters")
+        if self.metrics == "token" and not token:
+            raise ValueError("CNA_METRICS=token needs CNA_METRICS_TOKEN")
+        return self
+
     @property
     def embedded(self) -> bool:
         return self.database_url is None
+
+    @property
+    def metrics_access(self) -> Literal["public", "token", "off"]:
+        """Who may read /metrics: as set, or token when a token is set, or public only in
+        development with public reading on."""
+        if self.metrics is not None:
+            return self.metrics
+        if self.metrics_token is not None:
+            return "token"
+        if self.environment == "development" and self.public_read:
+            return "public"
+        return "off"
 
 
 @lru_cache(maxsize=1)

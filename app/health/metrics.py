@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.core.errors import problem_responses
 from app.core.observability import REGISTRY, register_gauge
+from app.core.problems import Problem
+from app.core.settings import get_settings
 from app.db import engine as db_engine
 
 router = APIRouter(tags=["health"])
@@ -74,10 +78,29 @@ class DatabaseStateCollector:
 REGISTRY.register(DatabaseStateCollector())
 
 
+def require_metrics_access(request: Request) -> None:
+    """CNA_METRICS: ``public``; ``token`` (``Authorization: Bearer <CNA_METRICS_TOKEN>``,
+    compared in constant time); ``off``: no such page."""
+    settings = get_settings()
+    access = settings.metrics_access
+    if access == "public":
+        return
+    if access == "off" or settings.metrics_token is None:
+        raise Problem(status=404, detail=f"no resource at {request.url.path}")
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    expected = settings.metrics_token.get_secret_value()
+    if not (scheme.lower() == "bearer"
+            and secrets.compare_digest(presented.strip().encode(), expected.encode())):
+        raise Problem(status=401, detail="/metrics needs 'Authorization: Bearer <metrics "
+                                         "token>'", headers={"WWW-Authenticate": "Bearer"})
+
+
 @router.get("/metrics", response_class=Response,
+            dependencies=[Depends(require_metrics_access)],
             responses={200: {"content": {CONTENT_TYPE_LATEST: {}},
-                             "description": "Prometheus text format"}})
+                             "description": "Prometheus text format"},
+                       **problem_responses(401, 404)})
 def metrics() -> Response:
     """Request latency per route, in-flight requests, database pool use, relay and webhook
-    failures, and the change backlog."""
+    failures, and the change backlog.  Who may read it: CNA_METRICS."""
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
