@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
@@ -91,3 +95,56 @@ def test_cli_migrate_and_seed_on_the_embedded_server(work_dir: Path) -> None:
         assert result.returncode == 0, result.stderr
     assert "249 countries" in result.stderr
     assert embedded_server(Settings(CNA_DATA_DIR=work_dir / "cna")).running_port() is None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_sigterm_stops_serve_and_its_embedded_postgres(work_dir: Path) -> None:
+    """`docker stop`, systemd and Kubernetes stop a service with SIGTERM: the embedded
+    PostgreSQL must stop with `cna serve`, as it does on Ctrl-C."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["CNA_DATA_DIR"] = str(work_dir / "cna")
+    env["CNA_SEARCH_ENGINE"] = "postgres"
+    server = embedded_server(Settings(CNA_DATA_DIR=work_dir / "cna"))
+    port = _free_port()
+    log = work_dir / "serve.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen([CNA, "serve", "--port", str(port)], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "cna serve did not answer in time"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        pid_file = server.pgdata / "postmaster.pid"
+        postmaster = int(pid_file.read_text().split()[0])
+        process.send_signal(signal.SIGTERM)
+        exit_code = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        leftover = server.running_port() is not None
+        server.stop()  # never leave a server behind, whatever happened above
+    assert exit_code == 0, log.read_text()
+    assert not leftover, "the embedded PostgreSQL outlived cna serve"
+    assert not pid_file.exists()
+    assert not _alive(postmaster)
+
+
+def _alive(pid: int) -> bool:
+    """A process that exists and is not a zombie waiting to be reaped."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat_line.rsplit(")", 1)[1].split()[0] != "Z"

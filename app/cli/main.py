@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,7 +82,7 @@ def serve(
 
     # X-Forwarded-For is applied by the app itself, from CNA_TRUSTED_PROXIES only:
     # uvicorn's own handling would believe it from 127.0.0.1.
-    with _database() as url:
+    with _sigterm_unwinds(), _database() as url:
         if migrate:
             upgrade_head(url)
         if seed:
@@ -97,6 +98,32 @@ def serve(
         uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_config=None,
                     proxy_headers=False)
 
+
+class _Terminated(Exception):
+    """SIGTERM arrived: unwind, so that the embedded PostgreSQL is stopped."""
+
+
+@contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """Make SIGTERM stop the command as Ctrl-C does, running every ``finally`` on the way.
+
+    uvicorn handles SIGTERM while it serves (a graceful shutdown), then raises it again
+    with the handler found before it started: by default that kills the process on the
+    spot, so the embedded PostgreSQL would be left running.  With this handler the
+    re-raised signal unwinds the stack instead, and the command exits 0.
+    """
+
+    def unwind(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one is enough: finish stopping
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, unwind)
+    try:
+        yield
+    except _Terminated:
+        err.print("Stopped (SIGTERM).")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 @app.command()
 def migrate() -> None:
