@@ -36,6 +36,7 @@ from app.routecard.router import router as route_router
 from app.search import service as search_service
 from app.search.router import router as search_router
 from app.sync.router import router as sync_router
+from app.sync.service import FeedWatcher
 from app.web.router import router as web_router
 from search import memory as search_memory
 
@@ -57,7 +58,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             # change rows, stopped before the engine is disposed.
             stack.enter_context(search_memory.running(db_engine.get_engine(),
                                                       warm=search_service.warm_up(settings)))
-        yield
+        # One watcher of the change log for all the long polls of this process.
+        async with FeedWatcher(db_engine.get_engine()).watching() as watcher:
+            app.state.feed_watcher = watcher
+            yield
 
 
 def create_app() -> FastAPI:

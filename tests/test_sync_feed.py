@@ -4,8 +4,11 @@ commit-order guarantee when sequence values are taken out of commit order."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -199,3 +202,67 @@ def test_a_change_whose_sequence_value_is_older_is_not_skipped(
     assert [i["record"]["ref"] for i in after["items"]] == ["BRA-A"]
     everything = feed(client)
     assert [i["record"]["ref"] for i in everything["items"]] == ["BRA-B", "BRA-A"]
+
+
+def _statements_for_long_polls(waiters: int, wait: float) -> tuple[int, Any]:
+    """Statements the service runs while ``waiters`` anonymous clients long-poll an idle
+    feed for ``wait`` seconds, and the application's feed watcher."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import event
+
+    from app.main import create_app
+
+    count = 0
+
+    def record(*args: Any) -> None:
+        nonlocal count
+        count += 1
+
+    engine = db_engine.get_engine()
+    # No in-process search index: its poller would run statements of its own.
+    with _environment(CNA_SEARCH_ENGINE="postgres"), TestClient(app := create_app()) as client:
+        cursor = feed(client)["next_cursor"]
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            with ThreadPoolExecutor(max_workers=waiters) as pool:
+                pages = list(pool.map(lambda _: feed(client, cursor, wait=wait),
+                                      range(waiters)))
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        watcher = getattr(app.state, "feed_watcher", None)
+    assert all(page["items"] == [] and page["next_cursor"] == cursor for page in pages)
+    return count, watcher
+
+
+@contextmanager
+def _environment(**env: str) -> Iterator[None]:
+    from app.core.settings import get_settings
+
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        get_settings.cache_clear()
+
+
+def test_waiting_clients_share_one_watcher(db_url: str, session: Session,
+                                           reference: ReferenceData) -> None:
+    """20 clients long-polling an idle feed cost about what one does: each reads its page
+    once, then they all wait on one watcher of the process."""
+    store(session, reference, make_record())
+    one_read, _ = _statements_for_long_polls(1, wait=0)
+    one, _ = _statements_for_long_polls(1, wait=2)
+    twenty, watcher = _statements_for_long_polls(20, wait=2)
+    one -= one_read
+    twenty -= 20 * one_read
+    assert one > 0
+    assert twenty <= 2 * one + 5, (one, twenty)
+    assert watcher is not None and not watcher.running, "the watcher stops with the app"

@@ -41,7 +41,8 @@ async def changes(
     """Every committed change exactly once, in commit order, each with the record at that
     version in the caller's view.  A `withdraw` entry is a tombstone."""
     start = service.decode_cursor(after)
-    page = await service.wait_for_feed(get_engine(), start, limit, principal.view,
+    watcher = getattr(request.app.state, "feed_watcher", None)  # set by the lifespan
+    page = await service.wait_for_feed(get_engine(), watcher, start, limit, principal.view,
                                        principal.read_scope, wait)
     return json_response(request, page)
 

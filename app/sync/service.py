@@ -21,12 +21,14 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from app.authorities.documents import View, format_timestamp, view_of
@@ -181,20 +183,102 @@ def read_feed(engine: Engine, after: int, limit: int, view: View,
             "has_more": has_more}
 
 
-async def wait_for_feed(engine: Engine, after: int, limit: int, view: View,
-                        countries: frozenset[str] | None, wait: float) -> dict[str, Any]:
+async def wait_for_feed(engine: Engine, watcher: FeedWatcher | None, after: int, limit: int,
+                        view: View, countries: frozenset[str] | None,
+                        wait: float) -> dict[str, Any]:
     """Long poll: answer as soon as the page has entries (or the cursor moves), at the
-    latest after ``wait`` seconds.  Each look is a short query; no connection is held
-    while waiting."""
+    latest after ``wait`` seconds.  The page is read once; then the request waits on the
+    process's watcher, without a connection, and reads again only when the log has moved
+    past its cursor."""
     deadline = time.monotonic() + min(max(wait, 0.0), MAX_WAIT_SECONDS)
     while True:
         page = await asyncio.to_thread(read_feed, engine, after, limit, view, countries)
         if page["items"] or page["next_cursor"] != encode_cursor(after):
             return page
+        # An empty page with the same cursor: the head of the log is ``after``.
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return page
-        await asyncio.sleep(min(POLL_INTERVAL_SECONDS, remaining))
+        if watcher is None:
+            raise RuntimeError("long polls need the feed watcher (the app's lifespan starts it)")
+        if not await watcher.wait_beyond(after, remaining):
+            return page
+
+
+def read_head(engine: Engine) -> int:
+    """The highest committed ``seq``: one short query, outside any transaction of ours."""
+    with Session(engine) as session:
+        return head(session)
+
+
+class FeedWatcher:
+    """One per process (created in the lifespan): watches the head of the change log for
+    every waiting long poll.
+
+    While anyone waits, one short query every ``interval`` seconds reads the head, and
+    the waiters whose cursor it has passed are woken to read their page.  So N waiting
+    clients cost one query per interval whatever N is, and nobody waiting costs nothing.
+    """
+
+    def __init__(self, engine: Engine, interval: float = POLL_INTERVAL_SECONDS) -> None:
+        self.engine = engine
+        self.interval = interval
+        self._head = 0
+        self._readings = 0
+        self._waiting = 0
+        self._changed: asyncio.Condition | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    @asynccontextmanager
+    async def watching(self) -> AsyncIterator[FeedWatcher]:
+        """Run the watcher in the current event loop for the duration of the block."""
+        self._changed = asyncio.Condition()
+        self._task = asyncio.create_task(self._watch(self._changed), name="feed-watcher")
+        try:
+            yield self
+        finally:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+
+    async def wait_beyond(self, seq: int, timeout: float) -> bool:
+        """True once a reading of the head taken after this call is beyond ``seq``;
+        False after ``timeout`` seconds without one."""
+        changed = self._changed
+        if changed is None or not self.running:
+            raise RuntimeError("the feed watcher is not running (the app's lifespan starts it)")
+        async with changed:
+            taken_before = self._readings
+            self._waiting += 1
+            changed.notify_all()  # the watcher idles while nobody waits
+            try:
+                async with asyncio.timeout(timeout):
+                    await changed.wait_for(
+                        lambda: self._readings > taken_before and self._head > seq)
+                return True
+            except TimeoutError:
+                return False
+            finally:
+                self._waiting -= 1
+
+    async def _watch(self, changed: asyncio.Condition) -> None:
+        while True:
+            async with changed:
+                await changed.wait_for(lambda: self._waiting > 0)
+            try:
+                top: int | None = await asyncio.to_thread(read_head, self.engine)
+            except SQLAlchemyError:
+                top = None  # the waiters' own reads will report the outage
+            async with changed:
+                if top is not None:
+                    self._head = top
+                    self._readings += 1
+                    changed.notify_all()
+            await asyncio.sleep(self.interval)
 
 
 # --- the snapshot export --------------------------------------------------------------------
