@@ -38,6 +38,7 @@ from app.search.router import router as search_router
 from app.sync.router import router as sync_router
 from app.sync.service import FeedWatcher
 from app.web.router import router as web_router
+from app.webhooks.pinger import Pinger
 from search import memory as search_memory
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             # change rows, stopped before the engine is disposed.
             stack.enter_context(search_memory.running(db_engine.get_engine(),
                                                       warm=search_service.warm_up(settings)))
+        app.state.webhook_pinger = stack.enter_context(Pinger(db_engine.get_engine()))
         # One watcher of the change log for all the long polls of this process.
         async with FeedWatcher(db_engine.get_engine()).watching() as watcher:
             app.state.feed_watcher = watcher

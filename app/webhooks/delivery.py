@@ -42,12 +42,14 @@ from sqlalchemy import Engine, text, update
 from sqlmodel import Session, col, select
 
 from app.authorities.documents import View, format_timestamp
+from app.core.problems import Problem, not_found
 from app.sync.service import changes_after, entry, head
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.webhooks.service import (
     PING,
     RefusedDestination,
     Resolve,
+    delivery_out,
     pin_destination,
 )
 from app.webhooks.signing import decrypt_secret, signed_headers
@@ -56,6 +58,7 @@ log = logging.getLogger(__name__)
 
 # Namespace of the per-endpoint advisory locks: pg_try_advisory_lock(NS, hashtext(id)).
 LOCK_NAMESPACE = 0x574B  # "WK"
+PING_LOCK_NAMESPACE = 0x5750  # "WP": one ping at a time per endpoint, in any process
 REQUEST_TIMEOUT_SECONDS = 10.0
 PARALLEL_ENDPOINTS = 8
 FAN_OUT_BATCH = 500
@@ -170,9 +173,9 @@ def body_of(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def ping_payload(endpoint: WebhookEndpoint, now: datetime) -> dict[str, Any]:
+def ping_payload(endpoint_id: uuid.UUID, now: datetime) -> dict[str, Any]:
     return {"type": PING, "timestamp": format_timestamp(now),
-            "data": {"webhook_id": str(endpoint.id)}}
+            "data": {"webhook_id": str(endpoint_id)}}
 
 
 def send_message(send: Sender, url: str, secret_ciphertext: str, msg_id: str,
@@ -392,23 +395,44 @@ def _deliver_until(engine: Engine, send: Sender, interval: float,
         stop.wait(interval)
 
 
-def ping(session: Session, endpoint: WebhookEndpoint, send: Sender | None = None,
-         now: datetime | None = None) -> WebhookDelivery:
-    """Send a signed `ping` now, outside the ordered queue, and log it (never retried)."""
-    now = now or datetime.now(UTC)
-    msg_id = f"msg_ping_{uuid.uuid4().hex[:16]}"
-    payload = ping_payload(endpoint, now)
-    url, ciphertext, endpoint_id = endpoint.url, endpoint.secret_ciphertext, endpoint.id
-    session.rollback()  # nothing held while the request is in flight
-    if send is None:
-        with webhook_client() as client:
-            result = send_message(http_sender(client), url, ciphertext, msg_id, payload, now)
-    else:
-        result = send_message(send, url, ciphertext, msg_id, payload, now)
-    delivery = WebhookDelivery(endpoint_id=endpoint_id, msg_id=msg_id, event_type=PING,
-                               payload=payload, status="failed")
-    session.add(delivery)
-    session.flush()
-    record_attempt(session, delivery, result, now, final=True)
-    session.flush()
-    return delivery
+def ping(engine: Engine, endpoint_id: uuid.UUID, url: str, secret_ciphertext: str,
+         send: Sender, now: datetime | None = None) -> dict[str, Any]:
+    """Send a signed `ping` now, outside the ordered queue, and log it (never retried).
+
+    Under the endpoint's ping lock, held on a connection of its own while the request is in
+    flight (no transaction open): another ping of this endpoint, from any process, is a 409.
+    Returns the logged delivery as the API shows it.
+    """
+    with engine.connect() as conn:
+        lock = {"ns": PING_LOCK_NAMESPACE, "id": str(endpoint_id)}
+        locked = conn.execute(text("SELECT pg_try_advisory_lock(:ns, hashtext(:id))"),
+                              lock).scalar()
+        conn.commit()
+        if not locked:
+            raise ping_in_flight(endpoint_id)
+        try:
+            now = now or datetime.now(UTC)
+            msg_id = f"msg_ping_{uuid.uuid4().hex[:16]}"
+            payload = ping_payload(endpoint_id, now)
+            result = send_message(send, url, secret_ciphertext, msg_id, payload, now)
+            with Session(bind=conn, expire_on_commit=False) as session:
+                if session.get(WebhookEndpoint, endpoint_id) is None:  # deleted meanwhile
+                    raise not_found(f"webhook {endpoint_id}")
+                delivery = WebhookDelivery(endpoint_id=endpoint_id, msg_id=msg_id,
+                                           event_type=PING, payload=payload, status="failed")
+                session.add(delivery)
+                session.flush()
+                record_attempt(session, delivery, result, now, final=True)
+                session.commit()
+                session.refresh(delivery)
+                return delivery_out(delivery)
+        finally:
+            conn.rollback()
+            conn.execute(text("SELECT pg_advisory_unlock(:ns, hashtext(:id))"), lock)
+            conn.commit()
+
+
+def ping_in_flight(endpoint_id: uuid.UUID) -> Problem:
+    return Problem(status=409, title="Ping in progress",
+                   detail=f"a ping of webhook {endpoint_id} is in flight; try again when it "
+                          "is answered")

@@ -14,7 +14,8 @@ from app.api.deps import SessionDep
 from app.api.responses import json_response
 from app.core.errors import problem_responses
 from app.sync.service import resolve_countries
-from app.webhooks import delivery, service
+from app.webhooks import service
+from app.webhooks.pinger import PingerDep
 from app.webhooks.schemas import RedeliverIn, WebhookIn, WebhookPatch
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -88,14 +89,13 @@ def delete_webhook(session: SessionDep, id: uuid.UUID,
     return Response(status_code=204)
 
 
-@router.post("/{id}/ping", responses=ERRORS)
-def ping_webhook(request: Request, session: SessionDep, id: uuid.UUID,
-                 principal: Principal = _managers("POST", "/{id}/ping")) -> Response:
-    """Send a signed `ping` event now and report how the endpoint answered."""
-    endpoint = service.get_endpoint(session, principal, id)
-    sent = delivery.ping(session, endpoint)
-    session.commit()
-    return json_response(request, service.delivery_out(sent))
+@router.post("/{id}/ping", responses=problem_responses(401, 403, 404, 409, 422, 503))
+async def ping_webhook(request: Request, session: SessionDep, pinger: PingerDep, id: uuid.UUID,
+                       principal: Principal = _managers("POST", "/{id}/ping")) -> Response:
+    """Send a signed `ping` event now and report how the endpoint answered (its status,
+    media type and size; never its body).  `409` while another ping of this endpoint is in
+    flight, `503` (with `Retry-After`) while this server has too many in flight."""
+    return json_response(request, await pinger.ping(session, principal, id))
 
 
 @router.get("/{id}/deliveries", responses=ERRORS)
