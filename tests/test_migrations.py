@@ -89,3 +89,45 @@ def test_database_uses_utf8_so_trigrams_see_non_latin_letters(template_url: str)
     engine.dispose()
     assert encoding == "UTF8"
     assert lower == "бразилия"
+
+
+def test_0007_clears_receivers_answers_from_the_webhook_log(server_url: str,
+                                                            worker_id: str) -> None:
+    """Attempts logged before 0007 kept 200 characters of what the receiver answered, and
+    the API handed them back; after the upgrade only the status or the error's kind stays."""
+    name = f"cna_0007_{worker_id}"
+    url = _empty_database(server_url, name)
+    secret = "internal-page-secret"
+    try:
+        command.upgrade(alembic_config(url), "0006")
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO webhook_endpoints (id, url, event_types, secret_ciphertext, "
+                "status, disabled_reason, owner_role, created_by) VALUES "
+                "('00000000-0000-0000-0000-000000000001', 'https://r.example/', "
+                "ARRAY['ping'], 'x', 'disabled', :reason, 'network', 'k')"),
+                {"reason": f"failing since 2026-11-30T00:00:00Z (last: HTTP 500: {secret})"})
+            conn.execute(sa.text(
+                "INSERT INTO webhook_deliveries (id, endpoint_id, msg_id, event_type, payload, "
+                "status, last_error) VALUES (1, '00000000-0000-0000-0000-000000000001', 'm', "
+                "'ping', '{}', 'failed', :error)"), {"error": f"HTTP 404: <h1>{secret}</h1>"})
+            conn.execute(sa.text(
+                "INSERT INTO webhook_attempts (delivery_id, attempted_at, error, duration_ms) "
+                "VALUES (1, now(), :a, 1), (1, now(), :b, 1), (1, now(), NULL, 1)"),
+                {"a": f"RemoteProtocolError: illegal status line: b'{secret}'",
+                 "b": f"HTTP 302: {secret}"})
+        engine.dispose()
+        upgrade_head(url)
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            reason = conn.execute(sa.text("SELECT disabled_reason FROM webhook_endpoints")).scalar()
+            last = conn.execute(sa.text("SELECT last_error FROM webhook_deliveries")).scalar()
+            errors = conn.execute(sa.text(
+                "SELECT error FROM webhook_attempts ORDER BY id")).scalars().all()
+        engine.dispose()
+        assert reason == "failing since 2026-11-30T00:00:00Z"
+        assert last == "HTTP 404"
+        assert errors == ["RemoteProtocolError", "HTTP 302", None]
+    finally:
+        _drop(server_url, name)
