@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
@@ -15,6 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.access.policy import ALL_ROLES, ROUTE_RULES
 from app.access.router import router as keys_router
+from app.api.deps import refuse_nul_parameters
 from app.authorities.router import import_router
 from app.authorities.router import router as authorities_router
 from app.authorities.schemas import AuthorityIn
@@ -77,6 +79,7 @@ def create_app() -> FastAPI:
             "Records follow the interchange format v1. Errors are RFC 9457 problem+json."
         ),
         lifespan=lifespan,
+        dependencies=[Depends(refuse_nul_parameters)],
     )
     install_error_handlers(app)
     settings = get_settings()
@@ -152,9 +155,25 @@ _BODY_PROBLEMS = {
 }
 
 
+_INVALID = {"description": "Invalid parameter or body: each bad field is in errors[] with "
+                           "its JSON Pointer (NUL characters are refused in any parameter)",
+            "content": _PROBLEM_CONTENT}
+
+
 def _document_common_problems(schema: dict[str, Any]) -> None:
     """Every /v1 operation can meet the refusals that middleware and access rules give;
     say so in the schema, so that clients (and the fuzzer) find them documented."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            # Every route refuses NUL in its parameters; FastAPI's own 422 entry says
+            # application/json, where the answer is problem+json.
+            responses = operation.setdefault("responses", {})
+            if PROBLEM_MEDIA_TYPE not in responses.get("422", {}).get("content", {}):
+                responses["422"] = _INVALID
+    components = schema.get("components", {}).get("schemas", {})
+    if "#/components/schemas/HTTPValidationError" not in json.dumps(schema.get("paths")):
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
     for path, operations in schema.get("paths", {}).items():
         if not path.startswith("/v1/"):
             continue

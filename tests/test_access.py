@@ -291,8 +291,9 @@ def test_keys_cli_create_list_revoke(client: TestClient, db_url: str) -> None:
         return subprocess.run([cna, "keys", *args], capture_output=True, text=True, env=env,
                               timeout=120)
 
+    next_year = (datetime.now(UTC) + timedelta(days=365)).date().isoformat()
     created = run("create", "--role", "network", "--countries", "BRA,ar",
-                  "--expires", "2099-12-31", "--label", "IberRed")
+                  "--expires", next_year, "--label", "IberRed")
     assert created.returncode == 0, created.stderr
     key = created.stdout.strip()
     prefix = key.split("_")[1]
@@ -305,4 +306,6 @@ def test_keys_cli_create_list_revoke(client: TestClient, db_url: str) -> None:
     assert client.get("/v1/authorities", headers=auth(key)).status_code == 401
     assert prefix not in run("list").stdout
     assert run("create", "--role", "emperor").returncode == 2
+    assert run("create", "--role", "official", "--expires", "2001-01-01").returncode == 2
+    assert run("create", "--role", "official", "--expires", "9999-12-31").returncode == 2
     assert run("revoke", "deadbeef").returncode == 1

@@ -559,3 +559,49 @@ def test_an_exported_record_can_be_imported_again(reference: ReferenceData) -> N
                 "updated_at": "2026-05-01T12:00:00Z"}
     again = validate_record(exported, reference).model_dump(mode="json")
     assert again == {**first, "id": "5f0c2a8e-8a4b-4f7e-9a55-1d3c2b7e9f10"}
+
+
+# --------------------------------------------------------------------------- database bounds
+
+
+@pytest.mark.parametrize(("changes", "pointer"), [
+    ({"notes": {"en": "a\u0000b"}}, "/notes/en"),
+    ({"acronym": "DR\u0000CI"}, "/acronym"),
+    ({"address": {"lines": ["Bloco T\u0000"]}}, "/address/lines/0"),
+    ({"website": "https://drci.example.org/\u0000"}, "/website"),
+    ({"ref": "\u0000"}, "/ref"),
+])
+def test_nul_character_is_refused_at_its_pointer(reference: ReferenceData,
+                                                 changes: dict[str, Any], pointer: str) -> None:
+    errors = errors_of(make_record(**changes), reference)
+    assert pointer in [e.pointer for e in errors], [e.as_dict() for e in errors]
+
+
+def test_nul_character_in_a_map_key_is_refused(reference: ReferenceData) -> None:
+    errors = errors_of(make_record(name={"en": "Office", "p\u0000t": "Escritório"}),
+                       reference)
+    assert "/name/p\u0000t" in [e.pointer for e in errors]
+
+
+@pytest.mark.parametrize(("changes", "pointer"), [
+    ({"verified_on": "0001-01-01"}, "/verified_on"),
+    ({"verified_on": "9999-12-31"}, "/verified_on"),
+    ({"version": 2**31}, "/version"),
+    ({"version": 10**40}, "/version"),
+])
+def test_values_beyond_what_the_database_holds_are_refused(
+        reference: ReferenceData, changes: dict[str, Any], pointer: str) -> None:
+    assert_one_error(make_record(**changes), reference, pointer)
+
+
+@pytest.mark.parametrize(("field", "value"), [("since", "1899-12-31"), ("until", "2201-01-01")])
+def test_designation_dates_are_bounded(reference: ReferenceData, field: str,
+                                       value: str) -> None:
+    assert_one_error(with_designation(**{field: value}), reference,
+                     f"/designations/0/{field}", "1900")
+
+
+def test_dates_at_the_bounds_are_accepted(reference: ReferenceData) -> None:
+    record = validate_record(with_designation(since="1900-01-01", until="2200-12-31"),
+                             reference)
+    assert str(record.designations[0].until) == "2200-12-31"

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from app.access import service
 from app.access.models import ApiKey
@@ -15,6 +15,7 @@ from app.access.principal import Principal, Role
 from app.api.deps import SessionDep
 from app.api.responses import json_response
 from app.core.errors import problem_responses
+from app.core.inputs import Text
 from app.core.problems import not_found
 from app.reference.service import resolve_filters
 
@@ -23,13 +24,14 @@ router = APIRouter(prefix="/v1/keys", tags=["access"])
 
 class KeyIn(BaseModel):
     role: Role
-    countries: list[Annotated[str, Field(min_length=2, max_length=3)]] | None = Field(
+    countries: list[Annotated[Text, Field(min_length=2, max_length=3)]] | None = Field(
         default=None, min_length=1, max_length=300,
         description="ISO codes; limits the key to these countries (leave out for every "
                     "country: an empty list is refused)"
     )
-    expires_at: datetime | None = None
-    label: str | None = Field(default=None, max_length=200)
+    expires_at: Annotated[datetime, AfterValidator(service.key_expiry)] | None = Field(
+        default=None, description="In the future and within ten years; naive times are UTC")
+    label: Text | None = Field(default=None, max_length=200)
 
 
 class KeyOut(BaseModel):

@@ -12,10 +12,24 @@ from sqlmodel import Session, col, select
 from app.access.keys import digest, generate_key, matches, split_key
 from app.access.models import ApiKey
 from app.access.principal import Principal, Role
+from app.core.inputs import as_utc
 from app.core.problems import Problem
 
 # last_used_at is written at most this often per key, so reads stay read-only.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+KEY_LIFETIME_LIMIT = timedelta(days=3653)  # ten years
+
+
+def key_expiry(moment: datetime) -> datetime:
+    """The expiry of a new key, in UTC (naive times are UTC): in the future, and within
+    ten years."""
+    moment = as_utc(moment)
+    now = datetime.now(UTC)
+    if moment <= now:
+        raise ValueError("must be in the future")
+    if moment > now + KEY_LIFETIME_LIMIT:
+        raise ValueError("must be within ten years from now")
+    return moment.astimezone(UTC)
 
 
 def create_key(

@@ -5,12 +5,34 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Query
+from fastapi import Depends, Header, Query, Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.core.i18n import preferences
+from app.core.inputs import NUL, NUL_MESSAGE
+from app.core.problems import FieldError, Problem
 from app.db.engine import get_engine
+
+
+async def refuse_nul_parameters(request: Request) -> None:
+    """No path or query parameter may hold NUL (U+0000): PostgreSQL cannot store or
+    compare it.  Applied to every route (``create_app``), before its own parameters."""
+    errors: list[FieldError] = []
+    if NUL in request.scope["path"]:
+        errors += [FieldError(("path", name), NUL_MESSAGE, "nul_character")
+                   for name, value in request.path_params.items()
+                   if isinstance(value, str) and NUL in value]
+        errors = errors or [FieldError(("path",), NUL_MESSAGE, "nul_character")]
+    query = request.scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        errors += [FieldError(("query", name), NUL_MESSAGE, "nul_character")
+                   for name, value in request.query_params.multi_items()
+                   if NUL in name or NUL in value]
+    if errors:
+        raise Problem(status=422, title="Invalid request",
+                      type="https://cna-directory.example.org/problems/validation",
+                      detail=f"{len(errors)} invalid field(s)", errors=errors)
 
 
 async def get_session() -> AsyncIterator[Session]:

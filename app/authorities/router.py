@@ -22,6 +22,7 @@ from app.authorities.documents import render, view_of
 from app.authorities.models import Authority
 from app.authorities.schemas import AuthorityOut, AuthorityPage, Channel, HistoryOut, Kind
 from app.core.errors import problem_responses
+from app.core.inputs import Text
 from app.core.problems import Problem, not_found
 from app.core.settings import get_settings
 from app.reference.service import load_reference_cached, resolve_filters
@@ -142,7 +143,7 @@ ReasonQuery = Annotated[str | None, Query(max_length=1000, description="Why (kep
 
 
 class WithdrawIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: Text = Field(min_length=1, max_length=1000)
 
 
 def _written(request: Request, session: SessionDep, result: service.SaveResult,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import uuid
 import zoneinfo
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -37,6 +37,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.core.inputs import INT32_MAX, NUL_MESSAGE, Day, nul_locations
 from app.core.problems import FieldError
 from app.reference.data import ReferenceData
 
@@ -204,8 +205,8 @@ class DesignationIn(_Strict):
                                               max_length=16), AfterValidator(_single_line)]
     territory: Annotated[list[NonEmpty], AfterValidator(_unique)] = Field(default_factory=list)
     scope: TextMap | None = None
-    since: date | None = None
-    until: date | None = None
+    since: Day | None = None
+    until: Day | None = None
     notification: Line200 | None = None
     languages: Annotated[list[LanguageTag], AfterValidator(_unique)] = Field(
         default_factory=list
@@ -260,10 +261,10 @@ class AuthorityIn(_Strict):
     designations: list[DesignationIn] = Field(default_factory=list)
     contacts: list[ContactIn] = Field(default_factory=list)
     notes: TextMap | None = None
-    verified_on: date | None = None
+    verified_on: Day | None = None
     status: Status = "active"
     # Output-only fields: accepted so that an export can be imported again, then ignored.
-    version: int | None = Field(default=None, exclude=True)
+    version: int | None = Field(default=None, ge=1, le=INT32_MAX, exclude=True)
     updated_at: datetime | None = Field(default=None, exclude=True)
 
 
@@ -387,6 +388,10 @@ def validate_record(data: Any, reference: ReferenceData) -> AuthorityIn:
         structural = _pydantic_errors(exc)
     seen = {e.loc for e in structural}
     errors = structural + [e for e in _reference_errors(data, reference) if e.loc not in seen]
+    # Any string or key, also those no field rule looks at (PostgreSQL cannot store NUL).
+    seen = {e.loc for e in errors}
+    errors += [FieldError(loc, NUL_MESSAGE, "nul_character") for loc in nul_locations(data)
+               if loc not in seen]
     if errors or record is None:
         raise RecordInvalid(errors)
     _normalise(record, reference)

@@ -303,7 +303,7 @@ def keys_create(
     from datetime import UTC, datetime
 
     from app.access.principal import Role
-    from app.access.service import create_key
+    from app.access.service import create_key, key_expiry
     from app.reference.service import load_reference
 
     try:
@@ -318,6 +318,11 @@ def keys_create(
             expires_at = datetime.fromisoformat(expires).replace(tzinfo=UTC)
         except ValueError:
             err.print(f"[red]--expires must be a date like 2027-12-31, not {expires!r}[/red]")
+            raise typer.Exit(2) from None
+        try:
+            expires_at = key_expiry(expires_at)
+        except ValueError as exc:
+            err.print(f"[red]--expires {exc}[/red]")
             raise typer.Exit(2) from None
     requested = None
     if countries is not None:

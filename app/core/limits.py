@@ -43,11 +43,15 @@ def json_depth_exceeds(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
-async def send_problem(send: Send, problem: Problem, path: str) -> None:
+async def send_problem(send: Send, problem: Problem, path: str,
+                       close_connection: bool = True) -> None:
+    """Answer with ``problem`` from ASGI middleware.  Refusals close the connection by
+    default: the body they did not read may still be on its way."""
     body = json.dumps(problem.body(instance=path)).encode()
     headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-               (b"content-length", str(len(body)).encode()),
-               (b"connection", b"close")]
+               (b"content-length", str(len(body)).encode())]
+    if close_connection:
+        headers.append((b"connection", b"close"))
     headers += [(k.lower().encode(), v.encode()) for k, v in problem.headers.items()]
     await send({"type": "http.response.start", "status": problem.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -12,10 +12,14 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.limits import send_problem
+from app.core.problems import Problem
+
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id",
                                                                            default=None)
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = logging.getLogger("cna.access")
+log = logging.getLogger(__name__)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 REQUEST_SECONDS = Histogram(
@@ -46,7 +50,13 @@ def register_gauge(name: str, documentation: str, read: Callable[[], float]) -> 
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (``X-Request-ID``, echoed back), times it, logs it."""
+    """Gives every request an id (``X-Request-ID``, echoed back), times it, logs it.
+
+    It also answers for any exception that escapes the application: Starlette's
+    ServerErrorMiddleware sits outside the user middleware, so an exception reaching it
+    would leave as a bare 500 without the request id and security headers, and be
+    re-raised to the server, which then drops the keep-alive connection.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -61,11 +71,13 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        started_response = False
         is_api = scope["path"].startswith(("/v1/", "/healthz", "/readyz", "/metrics"))
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
+                started_response = True
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
@@ -78,6 +90,14 @@ class RequestContextMiddleware:
         REQUESTS_IN_FLIGHT.inc()
         try:
             await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if started_response:  # too late for an answer of our own
+                raise
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            await send_problem(send_with_headers,
+                               Problem(status=500, detail="an internal error occurred; it "
+                                                          "has been logged"),
+                               scope["path"], close_connection=False)
         finally:
             REQUESTS_IN_FLIGHT.dec()
             elapsed = time.perf_counter() - started

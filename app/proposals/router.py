@@ -14,6 +14,7 @@ from app.access.principal import Principal, Role
 from app.api.deps import SessionDep
 from app.api.responses import json_response
 from app.core.errors import problem_responses
+from app.core.inputs import INT32_MAX, Text
 from app.core.problems import Problem
 from app.proposals import service
 from app.proposals.models import Proposal
@@ -26,15 +27,16 @@ Status = service.Status
 class ProposalIn(BaseModel):
     action: service.Action
     authority_id: uuid.UUID | None = Field(default=None, description="for update/withdraw")
-    base_version: int | None = Field(default=None, ge=1, description="the version the "
-                                     "proposal was made against; default: the current one")
+    base_version: int | None = Field(default=None, ge=1, le=INT32_MAX,
+                                     description="the version the proposal was made "
+                                                 "against; default: the current one")
     record: dict[str, Any] | None = Field(default=None, description="the full record, in "
                                           "the interchange format (create/update)")
-    reason: str | None = Field(default=None, max_length=1000)
+    reason: Text | None = Field(default=None, max_length=1000)
 
 
 class Decision(BaseModel):
-    comment: str = Field(min_length=1, max_length=2000)
+    comment: Text = Field(min_length=1, max_length=2000)
 
 
 class ProposalOut(BaseModel):

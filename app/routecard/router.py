@@ -12,6 +12,7 @@ from app.access.principal import Principal
 from app.api.deps import LanguagesDep, SessionDep
 from app.api.responses import json_response
 from app.core.errors import problem_responses
+from app.core.inputs import MOMENT_RANGE, Moment
 from app.routecard import service
 from app.routecard.schemas import RouteCard
 
@@ -40,8 +41,9 @@ def route(
     region: Annotated[str | None, Query(max_length=12,
                                         description="ISO 3166-2 subdivision of `to`: "
                                                     "territory limits are respected")] = None,
-    at: Annotated[datetime | None, Query(description="The moment for open-now (default: "
-                                                     "now); naive times are UTC")] = None,
+    at: Annotated[Moment | None, Query(description="The moment for open-now (default: "
+                                                   f"now); naive times are UTC; {MOMENT_RANGE}")]
+    = None,
     principal: Principal = readers("GET", "/v1/route"),
 ) -> Response:
     """Where a request goes: the authorities designated in `to` for `type`, with their

@@ -13,6 +13,7 @@ from app.access.principal import Principal, Role
 from app.api.deps import SessionDep
 from app.api.responses import json_response
 from app.core.errors import problem_responses
+from app.core.inputs import ID_MAX
 from app.sync.service import resolve_countries
 from app.webhooks import service
 from app.webhooks.pinger import PingerDep
@@ -103,7 +104,8 @@ def list_deliveries(
     request: Request, session: SessionDep, id: uuid.UUID,
     status: Literal["pending", "succeeded", "failed"] | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before: Annotated[int | None, Query(ge=1, description="Delivery id: older ones only")] = None,
+    before: Annotated[int | None, Query(ge=1, le=ID_MAX,
+                                        description="Delivery id: older ones only")] = None,
     principal: Principal = _managers("GET", "/{id}/deliveries"),
 ) -> Response:
     """The delivery log, newest first, each delivery with its attempts."""
