@@ -131,3 +131,40 @@ def test_0007_clears_receivers_answers_from_the_webhook_log(server_url: str,
         assert errors == ["RemoteProtocolError", "HTTP 302", None]
     finally:
         _drop(server_url, name)
+
+
+def test_0008_makes_unreadable_key_expiries_readable(server_url: str, worker_id: str) -> None:
+    """Expiries accepted before 0008 at the calendar's edges were stored beyond what psycopg
+    reads (year 1 BC, year 10000), and every key listing failed; after the upgrade they
+    read back, the early one still expired."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from app.access.service import list_keys
+
+    name = f"cna_0008_{worker_id}"
+    url = _empty_database(server_url, name)
+    try:
+        command.upgrade(alembic_config(url), "0007")
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO api_keys (id, prefix, digest, role, expires_at) VALUES "
+                "('00000000-0000-0000-0000-000000000001', 'early000', 'd', 'official', "
+                "'0001-01-01T00:00:00+14:00'), "
+                "('00000000-0000-0000-0000-000000000002', 'late0000', 'd', 'official', "
+                "'9999-12-31T23:59:59-14:00'), "
+                "('00000000-0000-0000-0000-000000000003', 'normal00', 'd', 'official', "
+                "'2030-01-01T00:00:00Z')"))
+        engine.dispose()
+        upgrade_head(url)
+        engine = make_engine(url)
+        with Session(engine) as session:
+            expiries = {k.prefix: k.expires_at for k in list_keys(session)}
+        engine.dispose()
+        assert expiries["early000"] is not None and expiries["early000"] < datetime.now(UTC)
+        assert expiries["late0000"] is not None and expiries["late0000"].year == 9999
+        assert expiries["normal00"] == datetime(2030, 1, 1, tzinfo=UTC)
+    finally:
+        _drop(server_url, name)
