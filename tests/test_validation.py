@@ -605,3 +605,42 @@ def test_dates_at_the_bounds_are_accepted(reference: ReferenceData) -> None:
     record = validate_record(with_designation(since="1900-01-01", until="2200-12-31"),
                              reference)
     assert str(record.designations[0].until) == "2200-12-31"
+
+
+# --------------------------------------------------------------------------- any JSON value
+
+
+def _leaf_paths(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Every position in a document: objects' members and arrays' items, at any depth."""
+    if isinstance(value, dict):
+        children: list[tuple[str | int, Any]] = list(value.items())
+    elif isinstance(value, list):
+        children = list(enumerate(value))
+    else:
+        return [path]
+    return [path] + [p for key, child in children for p in _leaf_paths(child, (*path, key))]
+
+
+def _replaced(record: dict[str, Any], path: tuple[str | int, ...], value: Any) -> Any:
+    document = copy.deepcopy(record)
+    target: Any = document
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return document
+
+
+@pytest.mark.parametrize("wrong", [{}, [], None, True, 7, 1.5, "x"],
+                         ids=["object", "array", "null", "true", "int", "float", "string"])
+def test_any_json_value_anywhere_is_refused_or_accepted_never_crashes(
+        reference: ReferenceData, wrong: Any) -> None:
+    """Found by the fuzzer: a designation type of {} or [] raised TypeError (unhashable)
+    in the reference checks, a 500. Every position of a full record, given a value of
+    each JSON kind, must give RecordInvalid with field errors, or a valid record."""
+    record = make_record()
+    for path in _leaf_paths(record)[1:]:
+        document = _replaced(record, path, wrong)
+        try:
+            validate_record(document, reference)
+        except RecordInvalid as exc:
+            assert exc.errors, path

@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import func
+from sqlalchemy import text as sqltext
 from sqlmodel import Session, select
 
 from app.access.principal import Role
@@ -377,3 +378,38 @@ def test_import_api_enforces_its_size_limit(db_url: str, session: Session) -> No
     assert response.headers["content-type"] == "application/problem+json"
     assert healthy.status_code == 200
     assert _changes(session) == 0
+
+
+def _waiting_on_a_lock(session: Session) -> bool:
+    waiting = session.execute(sqltext(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND datname = current_database()")).scalar()
+    session.rollback()  # pg_stat_activity is read once per transaction
+    return bool(waiting)
+
+
+def test_a_create_racing_another_for_the_same_ref_is_a_409_and_writes_nothing(
+        client: TestClient, admin: dict[str, str], session: Session,
+        reference: ReferenceData) -> None:
+    """Both creates pass the existence check; the second then waits on the unique index
+    for the first to commit, and its unique violation must be a conflict, not a 500."""
+    from app.authorities.schemas import validate_record
+    from app.authorities.service import save_record
+    from app.db import engine as db_engine
+
+    with Session(db_engine.get_engine()) as first:
+        save_record(first, validate_record(make_record(), reference), TEST_ACTOR)
+        first.flush()  # inserted, not committed: the index entry holds the ref
+        with ThreadPoolExecutor(1) as pool:
+            racing = pool.submit(client.post, "/v1/authorities", headers=admin,
+                                 json=make_record())
+            deadline = time.monotonic() + 30
+            while not _waiting_on_a_lock(session):
+                assert time.monotonic() < deadline, "the racing create never reached the index"
+                assert not racing.done(), racing.result().text
+                time.sleep(0.02)
+            first.commit()
+            response = racing.result(timeout=30)
+    assert response.status_code == 409, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert _changes(session) == 1

@@ -334,7 +334,7 @@ def _reference_errors(data: dict[str, Any], reference: ReferenceData) -> list[Fi
         type_ = designation.get("type")
         instrument = designation.get("instrument")
         article = designation.get("article")
-        known_type = type_ in reference.types
+        known_type = isinstance(type_, str) and type_ in reference.types
         if isinstance(type_, str) and not known_type:
             errors.append(FieldError((*at, "type"), f"unknown designation type {type_!r}",
                                      "enum"))

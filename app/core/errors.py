@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.problems import PROBLEM_MEDIA_TYPE, FieldError, Problem
@@ -66,6 +66,10 @@ def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
     return errors
 
 
+# unique_violation, foreign_key_violation, exclusion_violation
+_CONFLICT_SQLSTATES = frozenset({"23505", "23503", "23P01"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> Response:
@@ -98,6 +102,20 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(
             Problem(status=503, detail="the database is unavailable; retry shortly",
                     headers={"Retry-After": "5"}),
+            request,
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _concurrent_write(request: Request, exc: IntegrityError) -> Response:
+        # Checks run before each write; a constraint that still fires means a concurrent
+        # write got there first (the same id, or country and ref, committed meanwhile).
+        if getattr(exc.orig, "sqlstate", None) not in _CONFLICT_SQLSTATES:
+            return await _unexpected(request, exc)
+        log.warning("write refused by a constraint: %s", exc.orig.__class__.__name__)
+        return problem_response(
+            Problem(status=409, detail="a concurrent change got there first (for example a "
+                                       "record with the same id, or country and ref); read "
+                                       "the current state and try again"),
             request,
         )
 
