@@ -34,6 +34,9 @@ app = typer.Typer(
 )
 err = Console(stderr=True)
 DEMO_FILE = Path(__file__).resolve().parents[2] / "seed_data" / "demo" / "authorities.ndjson"
+# Open requests (a long poll of /v1/changes waits up to 30 s) get this long to finish
+# after SIGTERM or Ctrl-C; then they are cut, and the embedded PostgreSQL is stopped.
+SHUTDOWN_GRACE_SECONDS = 10
 
 
 class ExportFormat(StrEnum):
@@ -90,13 +93,13 @@ def serve(
         err.print(f"[green]Serving on http://{host}:{port} (docs at /docs)[/green]")
         if workers == 1:
             uvicorn.run(create_app(), host=host, port=port, log_config=None,
-                        proxy_headers=False)
+                        proxy_headers=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
             return
         # Worker processes import the app themselves; they share this process's database
         # (the embedded server, if any, stays owned and stopped by this process).
         os.environ["DATABASE_URL"] = url
         uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_config=None,
-                    proxy_headers=False)
+                    proxy_headers=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
 
 
 class _Terminated(Exception):
@@ -124,6 +127,7 @@ def _sigterm_unwinds() -> Iterator[None]:
         err.print("Stopped (SIGTERM).")
     finally:
         signal.signal(signal.SIGTERM, previous)
+
 
 @app.command()
 def migrate() -> None:
