@@ -95,6 +95,27 @@ class Settings(BaseSettings):
         description="allow webhook URLs that resolve to private or loopback addresses",
     )
 
+    smtp_url: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("CNA_SMTP_URL"),
+        description="SMTP server for mail: smtp://user:pass@host:587 (STARTTLS, required "
+                    "unless the host is loopback) or smtps://user:pass@host:465 (TLS); "
+                    "unset: mail is delivered to the Maildir $CNA_DATA_DIR/mail",
+    )
+    mail_from: str = Field(
+        default="CNA Directory <no-reply@localhost>",
+        validation_alias=AliasChoices("CNA_MAIL_FROM"),
+        description="the From of every mail",
+    )
+    mail_max_attempts: int = Field(
+        default=10, ge=1, le=100, validation_alias=AliasChoices("CNA_MAIL_MAX_ATTEMPTS"),
+        description="attempts to send a mail before it is marked failed",
+    )
+    mail_backoff_seconds: float = Field(
+        default=30.0, gt=0, le=86_400, validation_alias=AliasChoices("CNA_MAIL_BACKOFF_SECONDS"),
+        description="wait after the first failed attempt; doubled after each further one "
+                    "(at most an hour)",
+    )
+
     search_engine: Literal["memory", "postgres"] = Field(
         default="memory", validation_alias=AliasChoices("CNA_SEARCH_ENGINE"),
         description="engine when MEILI_URL is unset: the in-process index, or SQL",

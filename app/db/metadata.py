@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from app.access import models as access_models
 from app.authorities import models as authority_models
 from app.changes import models as change_models
+from app.mail import models as mail_models
 from app.networks import models as network_models
 from app.proposals import models as proposal_models
 from app.reference import models as reference_models
@@ -17,6 +18,7 @@ __all__ = [
     "access_models",
     "authority_models",
     "change_models",
+    "mail_models",
     "metadata",
     "network_models",
     "proposal_models",
