@@ -31,6 +31,7 @@ from app.db import engine as db_engine
 from app.db.runtime import database_url
 from app.health.metrics import router as metrics_router
 from app.health.router import router as health_router
+from app.mail.router import router as mail_router
 from app.networks.router import router as networks_router
 from app.proposals.router import router as proposals_router
 from app.reference.router import router as reference_router
@@ -111,6 +112,7 @@ def create_app() -> FastAPI:
     app.include_router(proposals_router)
     app.include_router(keys_router)
     app.include_router(sync_router)
+    app.include_router(mail_router)
     app.include_router(networks_router)
     app.include_router(route_router)
     app.include_router(web_router)

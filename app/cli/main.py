@@ -19,7 +19,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app.cli import search_commands, sync_commands
+from app.cli import mail_commands, search_commands, sync_commands
 from app.core.settings import get_settings
 from app.db import engine as db_engine
 from app.db.migrate import upgrade_head
@@ -395,6 +395,7 @@ def keys_revoke(
 
 search_commands.register(app)
 sync_commands.register(app)
+mail_commands.register(app)
 
 
 if __name__ == "__main__":

@@ -53,8 +53,9 @@ def worker(
     poll_interval: Annotated[float, typer.Option(help="Seconds between polls when idle")]
     = 1.0,
 ) -> None:
-    """Run the background work: webhook delivery, and the search relay (change rows →
-    Meilisearch) when MEILI_URL is set.
+    """Run the background work: webhook delivery, mail (SMTP, or the local Maildir
+    without CNA_SMTP_URL), and the search relay (change rows → Meilisearch) when MEILI_URL
+    is set.
 
     Any number of workers may run: they coordinate through Postgres (advisory locks, SKIP
     LOCKED).  Stop with Ctrl-C or SIGTERM; a batch in flight is rolled back and sent again
@@ -62,11 +63,19 @@ def worker(
     """
     import threading
 
+    from app.core.settings import get_settings
     from app.db import engine as db_engine
+    from app.mail import worker as mail_worker
+    from app.mail.sender import MailConfigError, check_mail_settings
     from app.webhooks import delivery
     from search.meili import configured_client, meili_settings
     from search.mirror import BatchOutcome, Relay
 
+    try:
+        check_mail_settings(get_settings())
+    except MailConfigError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
     with _database():
         engine = db_engine.get_engine()
         stop_event = threading.Event()
@@ -74,11 +83,18 @@ def worker(
             stats = delivery.run_once(engine)
             err.print(f"webhooks: queued {stats.queued}, delivered {stats.succeeded}, "
                       f"failed {stats.failed}")
+            mail = mail_worker.run_once(engine)
+            err.print(f"mail: sent {mail.sent}, to retry {mail.retrying}, "
+                      f"failed {mail.failed}")
         else:
             webhooks = threading.Thread(target=delivery.run_forever, name="webhooks",
                                         kwargs={"engine": engine, "interval": poll_interval,
                                                 "stop": stop_event}, daemon=True)
             webhooks.start()
+            mailer = threading.Thread(target=mail_worker.run_forever, name="mail",
+                                      kwargs={"engine": engine, "interval": poll_interval,
+                                              "stop": stop_event}, daemon=True)
+            mailer.start()
         client = configured_client(timeout=30.0)
         relay = None
         if client is not None:
@@ -95,7 +111,7 @@ def worker(
             relay.on_batch = report
         elif not once:
             err.print("MEILI_URL is not set: no search relay (search runs on Postgres); "
-                      "delivering webhooks.")
+                      "delivering webhooks and mail.")
 
         def stop(*_: Any) -> None:
             stop_event.set()

@@ -21,10 +21,10 @@ from email.utils import parseaddr
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.core.settings import Settings, get_settings
-from app.mail.models import MailMessage
+from app.mail.models import MailMessage, MailStatus
 from app.mail.render import MailRenderer
 
 
@@ -58,3 +58,28 @@ def enqueue(session: Session, *, to: str, language: str, template: str,
     )
     session.add(message)
     return message
+
+
+UNDELIVERED = (MailStatus.pending, MailStatus.sending, MailStatus.failed)
+
+
+def list_outbox(session: Session, statuses: tuple[MailStatus, ...], limit: int,
+                before: int | None) -> list[MailMessage]:
+    """Outbox rows in these states, newest first."""
+    query = select(MailMessage).where(col(MailMessage.status).in_(statuses))
+    if before is not None:
+        query = query.where(col(MailMessage.id) < before)
+    return list(session.scalars(query.order_by(col(MailMessage.id).desc()).limit(limit)))
+
+
+def outbox_out(message: MailMessage) -> dict[str, Any]:
+    """What the secretariat sees of a mail: never its subject or body (they hold tokens)."""
+    return {
+        "id": message.id, "message_id": message.message_id, "recipient": message.recipient,
+        "language": message.language, "template": message.template, "cause": message.cause,
+        "status": message.status, "attempts": message.attempts,
+        "next_attempt_at": message.next_attempt_at if message.status in (
+            MailStatus.pending, MailStatus.sending) else None,
+        "last_attempt_at": message.last_attempt_at, "last_error": message.last_error,
+        "sent_at": message.sent_at, "created_at": message.created_at,
+    }
