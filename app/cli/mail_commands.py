@@ -64,7 +64,8 @@ def mail_list(
         typer.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return
     table = Table()
-    for column in ("id", "date", "to", "subject"):
+    table.add_column("id", overflow="fold")  # whole, to be copied into `cna mail show`
+    for column in ("date", "to", "subject"):
         table.add_column(column)
     for item in items:
         table.add_row(item["id"], item["date"] or "", item["to"], item["subject"])
