@@ -16,6 +16,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.access.policy import ALL_ROLES, ROUTE_RULES
 from app.access.router import router as keys_router
+from app.accounts.passwords import Passwords
+from app.accounts.router import router as accounts_router
 from app.api.deps import refuse_nul_parameters
 from app.authorities.router import import_router
 from app.authorities.router import router as authorities_router
@@ -87,6 +89,7 @@ def create_app() -> FastAPI:
     # Added innermost first: request context wraps everything, so limits and rate-limit
     # refusals get a request id, security headers and a log line too.
     app.state.verified_keys = VerifiedKeys()  # filled by authentication (access policy)
+    app.state.passwords = Passwords.from_settings(settings)
     app.add_middleware(RateLimitMiddleware, anonymous_per_minute=settings.rate_limit_anonymous,
                        key_per_minute=settings.rate_limit_key,
                        verified_keys=app.state.verified_keys)
@@ -111,6 +114,7 @@ def create_app() -> FastAPI:
     app.include_router(import_router)
     app.include_router(proposals_router)
     app.include_router(keys_router)
+    app.include_router(accounts_router)
     app.include_router(sync_router)
     app.include_router(mail_router)
     app.include_router(networks_router)
@@ -186,7 +190,10 @@ def _document_common_problems(schema: dict[str, Any]) -> None:
                 extra.update(_BODY_PROBLEMS)
             rule = ROUTE_RULES.get((method.upper(), path))
             if rule is not None and rule.roles != ALL_ROLES:
-                extra["403"] = "The key's role may not do this"
+                extra["403"] = "The caller's role may not do this"
+            if method in ("post", "put", "patch", "delete"):
+                extra.setdefault("403", "Signed in with a session cookie but without the "
+                                        "session's X-CSRF-Token header")
             for status, description in extra.items():
                 responses.setdefault(status, {"description": description,
                                               "content": _PROBLEM_CONTENT})

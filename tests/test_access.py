@@ -74,7 +74,8 @@ def _expected(rule_roles: frozenset[Role], anonymous_ok: bool, principal: str) -
 
 def test_role_route_matrix(client: TestClient, keys: dict[str, str], bra_record: Any) -> None:
     values = {"authority_id": str(bra_record.id), "version": "1", "code": "BRA",
-              "proposal_id": str(uuid.uuid4()), "prefix": "ffffffff", "id": str(uuid.uuid4())}
+              "proposal_id": str(uuid.uuid4()), "prefix": "ffffffff", "id": str(uuid.uuid4()),
+              "account_id": str(uuid.uuid4()), "token": "x" * 43}
     failures = []
     checked = 0
     for (method, path), rule in sorted(ROUTE_RULES.items()):
@@ -98,6 +99,65 @@ def test_role_route_matrix(client: TestClient, keys: dict[str, str], bra_record:
             checked += 1
     assert not failures, failures
     assert checked >= len(PRINCIPALS) * 15
+
+
+def _signed_in(session: Session, role: Role, status: str = "active",
+               **scope: Any) -> str:
+    """An account of this role with a live session; returns the session token."""
+    from app.accounts.models import Account, AccountSession
+    from app.accounts.tokens import new_token, token_digest
+
+    account = Account(id=uuid.uuid4(), email=f"{role}-{uuid.uuid4().hex[:8]}@example.org",
+                      display_name=str(role), language="en", role=role.value, status=status,
+                      **scope)
+    session.add(account)
+    session.flush()
+    token, now = new_token(), datetime.now(UTC)
+    session.add(AccountSession(id=uuid.uuid4(), account_id=account.id,
+                               token_digest=token_digest(token), created_at=now,
+                               last_seen_at=now, expires_at=now + timedelta(hours=1)))
+    session.commit()
+    return token
+
+
+def test_role_route_matrix_for_session_callers(client: TestClient, session: Session,
+                                               bra_record: Any) -> None:
+    """A person signed in is a caller exactly like a key of their role; a session of a
+    suspended account is no caller at all (anonymous)."""
+    from app.accounts.cookies import CSRF_HEADER, cookie_name
+    from app.accounts.tokens import csrf_token
+
+    settings = get_settings()
+    tokens = {
+        "official": _signed_in(session, Role.official, authority_ids=[bra_record.id]),
+        "network": _signed_in(session, Role.network, countries=["BRA"]),
+        "focal_point": _signed_in(session, Role.focal_point, countries=["BRA"]),
+        "secretariat": _signed_in(session, Role.secretariat),
+        "anonymous": _signed_in(session, Role.secretariat, status="suspended"),
+    }
+    values = {"authority_id": str(bra_record.id), "version": "1", "code": "BRA",
+              "proposal_id": str(uuid.uuid4()), "prefix": "ffffffff", "id": str(uuid.uuid4()),
+              "account_id": str(uuid.uuid4()), "token": "x" * 43}
+    signing_out = ("DELETE", "/v1/sessions/current")  # last: it ends the session
+    routes = sorted(ROUTE_RULES.items(), key=lambda item: (item[0] == signing_out, item[0]))
+    failures = []
+    for (method, path), rule in routes:
+        if not path.startswith("/v1/"):
+            continue
+        for principal, token in tokens.items():
+            client.cookies.clear()
+            headers = {"Cookie": f"{cookie_name(settings)}={token}",
+                       CSRF_HEADER: csrf_token(settings.secret_key, token)}
+            response = client.request(method, _fill(path, values), headers=headers,
+                                      json={} if method in ("POST", "PUT", "PATCH") else None)
+            expected = _expected(rule.roles, rule.anonymous, principal)
+            actual = response.status_code
+            ok = (actual not in (401, 403)) if expected == "allowed" else \
+                (actual == int(expected))
+            if not ok or actual >= 500:
+                failures.append((method, path, principal, expected, actual))
+    client.cookies.clear()
+    assert not failures, failures
 
 
 def test_key_is_stored_as_a_digest_and_works_once_shown(session: Session,

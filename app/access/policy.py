@@ -16,6 +16,9 @@ from starlette.concurrency import run_in_threadpool
 
 from app.access.principal import ANONYMOUS, Principal, Role
 from app.access.service import authenticate
+from app.accounts.cookies import CSRF_HEADER, session_token
+from app.accounts.service import resolve_session
+from app.accounts.tokens import csrf_matches
 from app.api.deps import get_session
 from app.core.problems import Problem
 from app.core.settings import get_settings
@@ -29,9 +32,11 @@ ALL_ROLES = frozenset(Role)
 class Rule:
     roles: frozenset[Role]
     anonymous: bool  # allowed for anonymous callers when CNA_PUBLIC_READ is true
+    signed_out: bool = False  # allowed for anonymous callers whatever CNA_PUBLIC_READ says
 
 
 ROUTE_RULES: dict[tuple[str, str], Rule] = {}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def get_principal(
@@ -43,7 +48,7 @@ async def get_principal(
         if request.headers.get("authorization"):
             raise Problem(status=401, detail="use 'Authorization: Bearer <key>'",
                           headers={"WWW-Authenticate": "Bearer"})
-        return ANONYMOUS
+        return await _session_principal(request, session)
     # The rate limiter gives a key a bucket of its own once it has authenticated here.
     verified_keys = getattr(request.app.state, "verified_keys", None)
     try:
@@ -58,14 +63,36 @@ async def get_principal(
     return principal
 
 
-def rule(method: str, path: str, *roles: Role, anonymous: bool = False) -> Any:
-    """Register the access rule of one route and return the dependency enforcing it."""
-    entry = Rule(roles=frozenset(roles), anonymous=anonymous)
+async def _session_principal(request: Request, session: Session) -> Principal:
+    """The person signed in with the session cookie; anonymous without one, or with one
+    that has ended.  A state-changing request must carry the session's CSRF token."""
+    settings = get_settings()
+    token = session_token(request, settings)
+    if not token:
+        return ANONYMOUS
+    principal = await run_in_threadpool(resolve_session, session, settings, token)
+    if principal is None:
+        return ANONYMOUS
+    if request.method not in SAFE_METHODS and not csrf_matches(
+            settings.secret_key, token, request.headers.get(CSRF_HEADER)):
+        raise Problem(status=403, detail=f"a request signed in with a session needs the "
+                                         f"{CSRF_HEADER} header given by GET /v1/me")
+    request.state.principal = principal
+    return principal
+
+
+def rule(method: str, path: str, *roles: Role, anonymous: bool = False,
+         signed_out: bool = False) -> Any:
+    """Register the access rule of one route and return the dependency enforcing it.
+    ``signed_out`` opens it to anonymous callers even when public reading is off (for
+    signing in)."""
+    entry = Rule(roles=frozenset(roles), anonymous=anonymous or signed_out,
+                 signed_out=signed_out)
     ROUTE_RULES[(method.upper(), path)] = entry
 
     async def enforce(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if principal.anonymous:
-            if entry.anonymous and get_settings().public_read:
+            if entry.signed_out or (entry.anonymous and get_settings().public_read):
                 return principal
             raise Problem(status=401, detail="this route needs an API key",
                           headers={"WWW-Authenticate": "Bearer"})

@@ -24,6 +24,9 @@ class Principal:
     key_id: uuid.UUID | None = None
     key_prefix: str | None = None
     countries: frozenset[str] | None = None
+    # A person signed in with a session (app/accounts), rather than a key.
+    account_id: uuid.UUID | None = None
+    session_id: uuid.UUID | None = None
 
     @property
     def anonymous(self) -> bool:
@@ -36,7 +39,11 @@ class Principal:
 
     @property
     def actor_name(self) -> str:
-        return f"key:{self.key_prefix}" if self.key_prefix else "anonymous"
+        if self.key_prefix:
+            return f"key:{self.key_prefix}"
+        if self.account_id:
+            return f"account:{self.account_id}"
+        return "anonymous"
 
     @property
     def read_scope(self) -> frozenset[str] | None:

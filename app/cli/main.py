@@ -19,7 +19,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app.cli import mail_commands, search_commands, sync_commands
+from app.cli import account_commands, mail_commands, search_commands, sync_commands
 from app.core.settings import get_settings
 from app.db import engine as db_engine
 from app.db.migrate import upgrade_head
@@ -91,15 +91,19 @@ def serve(
         if seed:
             _seed(demo=True)
         err.print(f"[green]Serving on http://{host}:{port} (docs at /docs)[/green]")
+        # uvicorn's own access log would write full paths, invitation tokens included;
+        # the application logs each request by its route template (cna.access).
         if workers == 1:
             uvicorn.run(create_app(), host=host, port=port, log_config=None,
-                        proxy_headers=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
+                        access_log=False, proxy_headers=False,
+                        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
             return
         # Worker processes import the app themselves; they share this process's database
         # (the embedded server, if any, stays owned and stopped by this process).
         os.environ["DATABASE_URL"] = url
         uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_config=None,
-                    proxy_headers=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
+                    access_log=False, proxy_headers=False,
+                    timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
 
 
 class _Terminated(Exception):
@@ -395,6 +399,7 @@ def keys_revoke(
 
 search_commands.register(app)
 sync_commands.register(app)
+account_commands.register(app)
 mail_commands.register(app)
 
 

@@ -45,8 +45,15 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def _instance(request: Request) -> str:
+    """The request's path; the route's template where the path holds a secret token (an
+    invitation link), so that an error body never repeats it."""
+    template = getattr(request.scope.get("route"), "path", "")
+    return template if "{token}" in template else request.url.path
+
+
 def problem_response(problem: Problem, request: Request | None = None) -> Response:
-    body = problem.body(instance=request.url.path if request else None)
+    body = problem.body(instance=_instance(request) if request else None)
     return Response(
         content=json.dumps(body, ensure_ascii=False),
         status_code=problem.status,

@@ -133,6 +133,39 @@ class Settings(BaseSettings):
         description="rendered records kept per process for search hits",
     )
 
+    password_time_cost: int = Field(
+        default=3, ge=1, le=20, validation_alias=AliasChoices("CNA_PASSWORD_TIME_COST"),
+        description="Argon2id passes over memory; a change rehashes each password at its "
+                    "next sign-in",
+    )
+    password_memory_kib: int = Field(
+        default=65_536, ge=8_192, le=4_194_304,
+        validation_alias=AliasChoices("CNA_PASSWORD_MEMORY_KIB"),
+        description="Argon2id memory per hash, in KiB",
+    )
+    password_parallelism: int = Field(
+        default=4, ge=1, le=64, validation_alias=AliasChoices("CNA_PASSWORD_PARALLELISM"),
+        description="Argon2id lanes",
+    )
+    invitation_hours: int = Field(
+        default=72, ge=1, le=24 * 30, validation_alias=AliasChoices("CNA_INVITATION_HOURS"),
+        description="an invitation link works this long, once",
+    )
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, validation_alias=AliasChoices("CNA_SESSION_IDLE_MINUTES"),
+        description="a session ends after this long without a request",
+    )
+    session_absolute_hours: int = Field(
+        default=12, ge=1, le=24 * 30, validation_alias=AliasChoices("CNA_SESSION_HOURS"),
+        description="a session ends this long after sign-in, whatever its use",
+    )
+    cookie_secure: bool | None = Field(
+        default=None, validation_alias=AliasChoices("CNA_COOKIE_SECURE"),
+        description="the session cookie is Secure and named __Host-cna_session; unset: on "
+                    "when CNA_PUBLIC_URL is https or CNA_ENV is not development, off for "
+                    "local http://",
+    )
+
     @field_validator("public_url")
     @classmethod
     def _public_url_is_a_base(cls, value: str | None) -> str | None:
@@ -175,6 +208,13 @@ class Settings(BaseSettings):
         if self.metrics == "token" and not token:
             raise ValueError("CNA_METRICS=token needs CNA_METRICS_TOKEN")
         return self
+
+    @property
+    def session_cookie_secure(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return (self.environment != "development"
+                or (self.public_url or "").startswith("https://"))
 
     @property
     def embedded(self) -> bool:

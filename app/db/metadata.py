@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from app.access import models as access_models
+from app.accounts import models as account_models
 from app.authorities import models as authority_models
 from app.changes import models as change_models
 from app.mail import models as mail_models
@@ -16,6 +17,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "access_models",
+    "account_models",
     "authority_models",
     "change_models",
     "mail_models",
