@@ -9,6 +9,7 @@ import json
 import logging
 import mailbox
 import socket
+import ssl
 import threading
 import uuid
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from fastapi.testclient import TestClient
@@ -33,6 +35,7 @@ from app.db import engine as db_engine
 from app.mail.models import MailMessage
 from app.mail.outbox import enqueue
 from app.mail.render import MailRenderer
+from app.mail.sender import MailConfigError, SmtpTarget, SmtpTransport, check_mail_settings
 from app.mail.worker import LEASE_SECONDS, MailPass, claim_next, run_once
 
 
@@ -86,6 +89,7 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.over_tls: list[bool] = []
         self.answer: str | None = None
         self.lock = threading.Lock()
 
@@ -96,6 +100,7 @@ class Inbox:
         assert isinstance(parsed, EmailMessage)
         with self.lock:
             self.messages.append(parsed)
+            self.over_tls.append(server.transport.get_extra_info("ssl_object") is not None)
         return "250 OK"
 
     def message_ids(self) -> list[str]:
@@ -319,6 +324,121 @@ def test_a_password_in_the_smtp_url_is_never_logged_nor_kept(
     assert secret not in row.last_error
     assert secret not in caplog.text and row.body_text not in caplog.text
     assert "@example.org" in caplog.text and "person0" not in caplog.text
+
+
+class Credentials:
+    """An aiosmtpd authenticator accepting one user name and password."""
+
+    def __init__(self, username: str, password: str) -> None:
+        self.expected = (username.encode(), password.encode())
+        self.seen: list[str] = []
+
+    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str,
+                 auth_data: Any) -> AuthResult:
+        given = (auth_data.login, auth_data.password)
+        self.seen.append(auth_data.login.decode())
+        return AuthResult(success=given == self.expected)
+
+
+@pytest.fixture(scope="module")
+def certificate_authority() -> trustme.CA:
+    return trustme.CA()
+
+
+def _tls_contexts(authority: trustme.CA) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """(the server's context, a client context trusting the test CA)."""
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server)
+    client = ssl.create_default_context()
+    authority.configure_trust(client)
+    return server, client
+
+
+def test_smtp_upgrades_with_starttls_and_logs_in_over_tls(
+        db_url: str, tmp_path: Path, certificate_authority: trustme.CA) -> None:
+    server_tls, client_tls = _tls_contexts(certificate_authority)
+    inbox, credentials = Inbox(), Credentials("cna", "p@ss word")
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port(),
+                            tls_context=server_tls, require_starttls=True,
+                            authenticator=credentials, auth_require_tls=True)
+    controller.start()
+    try:
+        url = f"smtp://cna:p%40ss%20word@127.0.0.1:{controller.port}"
+        settings = Settings(CNA_SMTP_URL=url, CNA_DATA_DIR=str(tmp_path))
+        _queue(1, settings)
+        # The system's CAs do not know the test CA: the certificate is refused, mail kept.
+        refused = run_once(db_engine.get_engine(), settings)
+        assert (refused.sent, refused.retrying) == (0, 1)
+        with Session(db_engine.get_engine()) as session:
+            row = session.scalars(select(MailMessage)).one()
+        assert row.last_error and "SSLCertVerificationError" in row.last_error
+        assert credentials.seen == [] and inbox.messages == []
+
+        trusted = SmtpTransport(SmtpTarget.parse(url), ssl_context=client_tls)
+        later = datetime.now(UTC) + timedelta(minutes=5)
+        try:
+            sent = run_once(db_engine.get_engine(), settings, clock=lambda: later,
+                            transport=trusted)
+        finally:
+            trusted.close()
+    finally:
+        controller.stop()
+    assert sent.sent == 1
+    assert credentials.seen == ["cna"] and inbox.over_tls == [True]
+
+
+def test_plain_smtp_is_refused_off_loopback(
+        db_url: str, smtp_server: tuple[Controller, Inbox], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server that offers no STARTTLS gets nothing unless it is on loopback (the test
+    server is; the transport is told it is not)."""
+    controller, inbox = smtp_server
+    settings = _smtp_settings(controller, tmp_path)
+    _queue(1, settings)
+    monkeypatch.setattr(SmtpTarget, "loopback", property(lambda self: False))
+    stats = run_once(db_engine.get_engine(), settings)
+    assert (stats.sent, stats.retrying) == (0, 1) and inbox.messages == []
+    with Session(db_engine.get_engine()) as session:
+        row = session.scalars(select(MailMessage)).one()
+    assert row.status == "pending" and row.last_error
+    assert "does not offer STARTTLS" in row.last_error
+
+
+def test_smtps_speaks_tls_from_the_start(
+        db_url: str, tmp_path: Path, certificate_authority: trustme.CA) -> None:
+    server_tls, client_tls = _tls_contexts(certificate_authority)
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port(),
+                            ssl_context=server_tls)
+    controller.start()
+    try:
+        url = f"smtps://127.0.0.1:{controller.port}"
+        settings = Settings(CNA_SMTP_URL=url, CNA_DATA_DIR=str(tmp_path))
+        _queue(1, settings)
+        trusted = SmtpTransport(SmtpTarget.parse(url), ssl_context=client_tls)
+        try:
+            assert run_once(db_engine.get_engine(), settings, transport=trusted).sent == 1
+        finally:
+            trusted.close()
+    finally:
+        controller.stop()
+    assert inbox.over_tls == [True]
+
+
+def test_smtp_urls_are_checked_without_repeating_them() -> None:
+    assert SmtpTarget.parse("smtp://relay.example.org") == SmtpTarget(
+        implicit_tls=False, host="relay.example.org", port=587, username=None, password=None)
+    assert SmtpTarget.parse("smtps://u%40x:p%3Aw@[::1]").port == 465
+    assert SmtpTarget.parse("smtps://u%40x:p%3Aw@[::1]").password == "p:w"
+    assert SmtpTarget.parse("smtp://localhost:25").loopback
+    assert not SmtpTarget.parse("smtp://relay.example.org:25").loopback
+    for bad in ("http://u:hunter2-secret@relay.example.org", "smtp://u:hunter2-secret@:25",
+                "smtp://u:hunter2-secret@relay.example.org:99999"):
+        with pytest.raises(MailConfigError) as refused:
+            SmtpTarget.parse(bad)
+        assert "hunter2" not in str(refused.value)
+    with pytest.raises(MailConfigError):
+        check_mail_settings(Settings(CNA_MAIL_FROM="not an address"))
 
 
 # --- without SMTP: the local Maildir ----------------------------------------------------

@@ -119,13 +119,15 @@ def _reason(exc: BaseException) -> str:
 class SmtpTransport:
     """One connection, opened on first use and kept for the pass; dropped after any error."""
 
-    def __init__(self, target: SmtpTarget, timeout: float = SMTP_TIMEOUT_SECONDS) -> None:
+    def __init__(self, target: SmtpTarget, timeout: float = SMTP_TIMEOUT_SECONDS,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         self.target = target
         self.timeout = timeout
+        self.ssl_context = ssl_context  # None: the system's trusted CAs, names checked
         self.connection: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
-        target, context = self.target, ssl.create_default_context()
+        target, context = self.target, self.ssl_context or ssl.create_default_context()
         connection: smtplib.SMTP
         try:
             if target.implicit_tls:
