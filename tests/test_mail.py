@@ -8,6 +8,7 @@ import email.policy
 import json
 import logging
 import mailbox
+import signal
 import socket
 import ssl
 import threading
@@ -486,6 +487,28 @@ def test_without_smtp_mail_lands_in_the_maildir_and_cna_mail_reads_it(
     for command in (["mail", "--help"], ["mail", "list", "--help"], ["mail", "show", "--help"],
                     ["mail", "send-test", "--help"]):
         assert runner.invoke(cli, command).exit_code == 0
+
+
+def test_cna_worker_once_sends_the_outbox(
+        db_url: str, tmp_path: Path, local_mail_settings: Settings,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.cli.main import app as cli
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.delenv("MEILI_URL", raising=False)
+    get_settings.cache_clear()
+    queued = _queue(2, local_mail_settings)
+    previous_sigterm = signal.getsignal(signal.SIGTERM)
+    try:
+        result = CliRunner().invoke(cli, ["worker", "--once"])
+    finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
+        db_engine.configure_engine(db_url)  # the command disposed of its engine
+    assert result.exit_code == 0, result.output
+    assert "mail: sent 2" in result.output
+    box = mailbox.Maildir(tmp_path / "mail", create=False)
+    assert sorted(str(m["Message-ID"]) for m in box) == sorted(queued)
+    assert set(_statuses().values()) == {"sent"}
 
 
 # --- what the secretariat sees ------------------------------------------------------------
