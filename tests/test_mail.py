@@ -238,7 +238,8 @@ def test_an_smtp_outage_delays_mail_but_loses_none(
 
 
 def test_a_mail_is_marked_failed_after_its_last_attempt_or_a_permanent_refusal(
-        db_url: str, smtp_server: tuple[Controller, Inbox], tmp_path: Path) -> None:
+        db_url: str, smtp_server: tuple[Controller, Inbox], tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
     controller, inbox = smtp_server
     settings = _smtp_settings(controller, tmp_path, CNA_MAIL_MAX_ATTEMPTS=2)
     engine = db_engine.get_engine()
@@ -247,13 +248,16 @@ def test_a_mail_is_marked_failed_after_its_last_attempt_or_a_permanent_refusal(
     inbox.answer = "452 4.2.2 Mailbox full"
     assert run_once(engine, settings, clock=lambda: now).retrying == 1
     assert run_once(engine, settings, clock=lambda: now + timedelta(hours=1)).failed == 1
-    inbox.answer = "554 5.7.1 Message refused"
+    inbox.answer = "554 5.7.1 <person0@example.org> refused"
     _queue(1, settings)
-    assert run_once(engine, settings, clock=lambda: now + timedelta(hours=2)).failed == 1
+    with caplog.at_level(logging.INFO, logger="app"):
+        assert run_once(engine, settings, clock=lambda: now + timedelta(hours=2)).failed == 1
     with Session(engine) as session:
         rows = list(session.scalars(select(MailMessage).order_by(col(MailMessage.id))))
     assert [(r.status, r.attempts) for r in rows] == [("failed", 2), ("failed", 1)]
     assert rows[1].last_error and "554" in rows[1].last_error
+    assert "person0@example.org" in rows[1].last_error  # for the secretariat, not the log
+    assert "SMTPDataError 554" in caplog.text and "person0" not in caplog.text
     # Failed mail stays failed: later passes leave it alone.
     assert run_once(engine, settings, clock=lambda: now + timedelta(days=1)).failed == 0
 
@@ -295,6 +299,18 @@ def test_html_escapes_the_context_and_the_text_keeps_it(tmp_path: Path) -> None:
     assert "<b>" not in rendered.html and "&lt;b&gt;Ann &amp; Bo&lt;/b&gt;" in rendered.html
     assert 'href="http://127.0.0.1:8000/a?b=1&amp;c=2"' in rendered.html
     assert "\n" not in rendered.subject and "\r" not in rendered.subject
+
+
+def test_enqueue_refuses_an_unknown_template_or_a_bad_address(session: Session) -> None:
+    for template in ("no_such_mail", "../test", "_layout"):
+        with pytest.raises(ValueError, match="unknown mail template"):
+            enqueue(session, to="a@example.org", language="en", template=template,
+                    context={})
+    for address in ("not-an-address", "a@example.org\r\nBcc: b@example.org", "a@b@c"):
+        with pytest.raises(ValueError, match="not a mail address"):
+            enqueue(session, to=address, language="en", template="test", context={})
+    session.flush()
+    assert _outbox_count(session) == 0
 
 
 def test_a_password_in_the_smtp_url_is_never_logged_nor_kept(

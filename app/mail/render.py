@@ -73,7 +73,10 @@ class MailRenderer:
         return self.base + "/" + path.lstrip("/")
 
     def strings(self, template: str, language: str) -> dict[str, str]:
-        table = json.loads((self.directory / f"{template}.json").read_text("utf-8"))
+        path = self.directory / f"{template}.json"
+        if not path.is_file():
+            raise ValueError(f"unknown mail template {template!r}")
+        table = json.loads(path.read_text("utf-8"))
         if FALLBACK_LANGUAGE not in table:
             raise ValueError(f"mail template {template!r} has no {FALLBACK_LANGUAGE!r} strings")
         return {**table[FALLBACK_LANGUAGE], **table.get(language, {})}

@@ -44,13 +44,26 @@ class MailConfigError(ValueError):
 class SendFailure(Exception):
     """A mail was not accepted. ``permanent``: retrying cannot help (a 5xx for the
     recipient or the message); otherwise it is retried later. ``server_down``: nothing can
-    be sent right now, so the pass stops."""
+    be sent right now, so the pass stops.
 
-    def __init__(self, reason: str, *, permanent: bool = False,
+    ``str()`` is the reason kept in ``last_error`` (with the server's answer, which may
+    name the recipient); ``summary`` is what the log gets: the kind of error and its code.
+    """
+
+    def __init__(self, reason: str, summary: str, *, permanent: bool = False,
                  server_down: bool = False) -> None:
         super().__init__(reason[:ERROR_MAX_CHARS])
+        self.summary = summary
         self.permanent = permanent
         self.server_down = server_down
+
+    @classmethod
+    def of(cls, exc: BaseException, *, permanent: bool = False,
+           server_down: bool = False) -> SendFailure:
+        summary = type(exc).__name__
+        if isinstance(exc, smtplib.SMTPResponseException):
+            summary += f" {exc.smtp_code}"
+        return cls(_reason(exc), summary, permanent=permanent, server_down=server_down)
 
 
 def build_email(row: MailMessage, settings: Settings, now: datetime) -> EmailMessage:
@@ -136,7 +149,7 @@ class SmtpTransport:
             else:
                 connection = smtplib.SMTP(target.host, target.port, timeout=self.timeout)
         except (OSError, smtplib.SMTPException) as exc:
-            raise SendFailure(_reason(exc), server_down=True) from None
+            raise SendFailure.of(exc, server_down=True) from None
         try:
             connection.ehlo()
             if not target.implicit_tls:
@@ -146,12 +159,12 @@ class SmtpTransport:
                 elif not target.loopback:
                     raise SendFailure("the server does not offer STARTTLS (required off "
                                       "loopback; use smtps:// for implicit TLS)",
-                                      server_down=True)
+                                      "no STARTTLS", server_down=True)
             if target.username is not None:
                 connection.login(target.username, target.password or "")
         except (OSError, smtplib.SMTPException) as exc:
             connection.close()
-            raise SendFailure(_reason(exc), server_down=True) from None
+            raise SendFailure.of(exc, server_down=True) from None
         except SendFailure:
             connection.close()
             raise
@@ -166,18 +179,21 @@ class SmtpTransport:
             self.close()
             codes = [code for code, _ in exc.recipients.values()]
             raise SendFailure(_reason_refused(exc),
+                              "SMTPRecipientsRefused " + ",".join(map(str, codes)),
                               permanent=all(500 <= code < 600 for code in codes)) from None
-        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+        except smtplib.SMTPDataError as exc:
             self.close()
-            # A 5xx for this message is final; a refused sender is our configuration.
-            permanent = (isinstance(exc, smtplib.SMTPDataError)
-                         and 500 <= exc.smtp_code < 600)
-            raise SendFailure(_reason(exc), permanent=permanent) from None
+            raise SendFailure.of(exc, permanent=500 <= exc.smtp_code < 600) from None
+        except smtplib.SMTPNotSupportedError as exc:
+            # An internationalised address the server cannot take (no SMTPUTF8).
+            self.close()
+            raise SendFailure.of(exc, permanent=True) from None
         except (OSError, smtplib.SMTPException) as exc:
+            # Includes a refused sender: our configuration, so nothing else can go either.
             self.close()
-            raise SendFailure(_reason(exc), server_down=True) from None
+            raise SendFailure.of(exc, server_down=True) from None
         if refused:  # one recipient per message: a partial refusal cannot happen
-            raise SendFailure(f"refused: {sorted(refused.values())}")
+            raise SendFailure(f"refused: {sorted(refused.values())}", "refused")
 
     def close(self) -> None:
         connection, self.connection = self.connection, None
@@ -206,7 +222,7 @@ class MaildirTransport:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             mailbox.Maildir(self.path, create=True).add(message)
         except OSError as exc:
-            raise SendFailure(_reason(exc), server_down=True) from None
+            raise SendFailure.of(exc, server_down=True) from None
 
     def close(self) -> None:
         """Nothing is held open."""

@@ -120,13 +120,13 @@ def send_one(engine: Engine, transport: Transport, row: MailMessage, owner: uuid
             _record(engine, row, owner, status=MailStatus.failed, last_error=reason)
             stats.failed += 1
             log.warning(f"mail {row.message_id} to @{_domain(row.recipient)} failed after "
-                        f"{row.attempts} attempt(s): {reason}")
+                        f"{row.attempts} attempt(s): {failure.summary}")
         else:
             _record(engine, row, owner, status=MailStatus.pending, last_error=reason,
                     next_attempt_at=now + backoff(settings, row.attempts))
             stats.retrying += 1
             log.info(f"mail {row.message_id} to @{_domain(row.recipient)} will be retried "
-                     f"(attempt {row.attempts}): {reason}")
+                     f"(attempt {row.attempts}): {failure.summary}")
         return not failure.server_down
     if _record(engine, row, owner, status=MailStatus.sent, sent_at=now):
         stats.sent += 1
