@@ -262,6 +262,24 @@ def test_a_mail_is_marked_failed_after_its_last_attempt_or_a_permanent_refusal(
     assert run_once(engine, settings, clock=lambda: now + timedelta(days=1)).failed == 0
 
 
+def test_a_row_no_message_can_carry_fails_instead_of_blocking_the_outbox(
+        db_url: str, smtp_server: tuple[Controller, Inbox], tmp_path: Path) -> None:
+    """A recipient that bypassed enqueue's checks (header injection) is never sent."""
+    controller, inbox = smtp_server
+    settings = _smtp_settings(controller, tmp_path)
+    [good] = _queue(1, settings)
+    with Session(db_engine.get_engine()) as session, session.begin():
+        session.execute(text(
+            "INSERT INTO mail_outbox (message_id, recipient, language, template, subject, "
+            "body_text, body_html, next_attempt_at) VALUES ('<bad@cna.example.org>', "
+            "E'a@example.org\\r\\nBcc: b@example.org', 'en', 'test', 's', 't', 'h', "
+            "now() - interval '1 hour')"))
+    stats = run_once(db_engine.get_engine(), settings)
+    assert (stats.sent, stats.failed) == (1, 1)
+    assert inbox.message_ids() == [good]
+    assert _statuses()["<bad@cna.example.org>"] == "failed"
+
+
 def test_the_message_is_multipart_text_and_html_in_the_recipients_language(
         db_url: str, smtp_server: tuple[Controller, Inbox], tmp_path: Path) -> None:
     controller, inbox = smtp_server

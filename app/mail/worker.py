@@ -113,7 +113,12 @@ def send_one(engine: Engine, transport: Transport, row: MailMessage, owner: uuid
              now: datetime, settings: Settings, stats: MailPass) -> bool:
     """Send one claimed mail and record the outcome; False when the server is down."""
     try:
-        transport.send(build_email(row, settings, now))
+        try:
+            message = build_email(row, settings, now)
+        except (ValueError, TypeError) as exc:  # a stored header no message can carry
+            raise SendFailure(f"cannot build the message: {type(exc).__name__}",
+                              "unbuildable", permanent=True) from None
+        transport.send(message)
     except SendFailure as failure:
         reason = str(failure)
         if failure.permanent or row.attempts >= settings.mail_max_attempts:
