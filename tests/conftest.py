@@ -16,6 +16,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from sqlmodel import Session
 
 from app.authorities.schemas import validate_record
 from app.authorities.service import Actor, SaveResult, save_record
+from app.core.settings import get_settings
 from app.db import engine as db_engine
 from app.db.local_postgres import LocalPostgres, embedded_bin_dir
 from app.db.migrate import upgrade_head
@@ -183,3 +185,20 @@ def store(session: Session, reference: ReferenceData, data: dict[str, Any],
     result = save_record(session, validate_record(data, reference), actor)
     session.commit()
     return result
+
+
+@contextmanager
+def settings_env(**env: str) -> Iterator[None]:
+    """Settings read from these environment variables for the duration of the block."""
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        get_settings.cache_clear()

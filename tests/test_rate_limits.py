@@ -24,35 +24,19 @@ from sqlmodel import Session
 from app.access.principal import Role
 from app.access.service import create_key, revoke_key
 from app.core.ratelimit import MAX_TRACKED_CALLERS, RateLimiter
-from app.core.settings import Settings, get_settings
+from app.core.settings import Settings
 from app.db import engine as db_engine
+from tests.conftest import settings_env
 
 CNA = str(Path(sys.executable).with_name("cna"))
 RECORD_URL = "/v1/countries/BRA"
 
 
 @contextmanager
-def configured(**env: str) -> Iterator[None]:
-    """Settings from these environment variables for the duration of the block."""
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    get_settings.cache_clear()
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        get_settings.cache_clear()
-
-
-@contextmanager
 def app_client(client_address: str = "203.0.113.9", **env: str) -> Iterator[TestClient]:
     from app.main import create_app
 
-    with configured(CNA_SEARCH_ENGINE="postgres", **env), \
+    with settings_env(CNA_SEARCH_ENGINE="postgres", **env), \
             TestClient(create_app(), client=(client_address, 40000)) as client:
         yield client
 
@@ -116,7 +100,7 @@ def test_a_revoked_key_falls_back_to_the_anonymous_bucket(db_url: str) -> None:
 def test_ipv6_callers_are_bucketed_by_their_64_bit_prefix(db_url: str) -> None:
     from app.main import create_app
 
-    with configured(CNA_SEARCH_ENGINE="postgres", CNA_RATE_LIMIT_ANONYMOUS="2"):
+    with settings_env(CNA_SEARCH_ENGINE="postgres", CNA_RATE_LIMIT_ANONYMOUS="2"):
         app = create_app()
         # One client runs the lifespan; the others only send requests to the same app.
         neighbour = TestClient(app, client=("2001:db8:0:1::2", 1))

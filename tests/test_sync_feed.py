@@ -4,11 +4,8 @@ commit-order guarantee when sequence values are taken out of commit order."""
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +18,7 @@ from app.authorities.schemas import validate_record
 from app.authorities.service import save_record
 from app.db import engine as db_engine
 from app.reference.data import ReferenceData
-from tests.conftest import TEST_ACTOR, make_record, store
+from tests.conftest import TEST_ACTOR, make_record, settings_env, store
 
 DEMO_FILE = Path(__file__).resolve().parents[1] / "seed_data" / "demo" / "authorities.ndjson"
 
@@ -221,7 +218,7 @@ def _statements_for_long_polls(waiters: int, wait: float) -> tuple[int, Any]:
 
     engine = db_engine.get_engine()
     # No in-process search index: its poller would run statements of its own.
-    with _environment(CNA_SEARCH_ENGINE="postgres"), TestClient(app := create_app()) as client:
+    with settings_env(CNA_SEARCH_ENGINE="postgres"), TestClient(app := create_app()) as client:
         cursor = feed(client)["next_cursor"]
         event.listen(engine, "before_cursor_execute", record)
         try:
@@ -233,24 +230,6 @@ def _statements_for_long_polls(waiters: int, wait: float) -> tuple[int, Any]:
         watcher = getattr(app.state, "feed_watcher", None)
     assert all(page["items"] == [] and page["next_cursor"] == cursor for page in pages)
     return count, watcher
-
-
-@contextmanager
-def _environment(**env: str) -> Iterator[None]:
-    from app.core.settings import get_settings
-
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    get_settings.cache_clear()
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        get_settings.cache_clear()
 
 
 def test_waiting_clients_share_one_watcher(db_url: str, session: Session,
