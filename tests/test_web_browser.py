@@ -190,7 +190,9 @@ def test_filters_narrow_the_results(page: Page) -> None:
     shot(page, "03-filters")
 
 
-def test_open_a_record_public_then_with_a_key(page: Page, live: dict[str, Any]) -> None:
+def test_open_a_record_public(page: Page) -> None:
+    """Anonymous visitors see the public view; a person signed in sees more
+    (tests/test_web_accounts_browser.py)."""
     page.goto("/")
     type_ahead(page, "coopération pénale")
     page.locator(f'#results a[href^="/authorities/{FRA_OFFICE}"]').click()
@@ -202,17 +204,10 @@ def test_open_a_record_public_then_with_a_key(page: Page, live: dict[str, Any]) 
     expect(page.locator(".restricted")).to_have_count(0)
     expect(page.get_by_role("link", name="Contact card (vCard)")).to_have_attribute(
         "href", f"/v1/authorities/{FRA_OFFICE}.vcf")
+    expect(page.get_by_role("link", name="Sign in")).to_have_attribute(
+        "href", f"/sign-in?lang=en&next=/authorities/{FRA_OFFICE}")
+    expect(page.get_by_label("API key")).to_have_count(0)  # "Sign in" replaced the key box
     shot(page, "04-record-public")
-
-    page.get_by_label("API key").fill(live["key"])
-    page.get_by_role("button", name="Use key").click()
-    expect(page.locator("article.record")).to_have_attribute("data-view", "full")
-    expect(page.locator(".contacts li").first).to_be_visible()
-    expect(page.locator(".restricted").first).to_be_visible()
-    assert live["key"] not in page.content()  # kept in sessionStorage, not in the page
-    shot(page, "05-record-with-key")
-    page.get_by_role("button", name="Forget key").click()
-    expect(page.locator("article.record")).to_have_attribute("data-view", "public")
 
 
 def test_switch_to_arabic_is_right_to_left(page: Page) -> None:

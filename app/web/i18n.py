@@ -4,6 +4,7 @@ from the reference tables; these are only the page's own words."""
 from __future__ import annotations
 
 from app.core.i18n import parse_accept_language
+from app.web.account_i18n import ACCOUNT_STRINGS
 
 UI_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 RTL = frozenset({"ar"})
@@ -275,9 +276,11 @@ def ui_language(lang: str | None, cookie: str | None, accept_language: str | Non
 
 
 def strings(lang: str) -> dict[str, str]:
-    return {key: texts.get(lang) or texts["en"] for key, texts in _S.items()}
+    return {key: texts.get(lang) or texts["en"]
+            for key, texts in (_S | ACCOUNT_STRINGS).items()}
 
 
 def missing_translations() -> list[tuple[str, str]]:
-    return [(key, lang) for key, texts in _S.items() for lang in UI_LANGUAGES
+    return [(key, lang) for key, texts in (_S | ACCOUNT_STRINGS).items()
+            for lang in UI_LANGUAGES
             if not texts.get(lang)]

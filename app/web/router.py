@@ -1,7 +1,6 @@
 """The web page: `/`, `/authorities/{id}`, `/route`.  Not under /v1, so no access rule of
 its own: every record is shown through ``view_of`` in the caller's view, and the caller is
-identified exactly as the API does it (an optional Bearer key, sent by the page's script
-when the visitor gave one)."""
+identified exactly as the API does it (a person's session cookie, or a Bearer key)."""
 
 from __future__ import annotations
 
@@ -15,15 +14,18 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Cookie, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 
 from app.access.policy import get_principal
 from app.access.principal import Principal
+from app.accounts.cookies import session_token
+from app.accounts.service import resolve_session
 from app.api.deps import SessionDep
 from app.core.problems import Problem, not_found
 from app.core.settings import get_settings
 from app.routecard.router import current_time
 from app.routecard.service import RouteQuery, route_card
-from app.web import i18n, service
+from app.web import account_service, i18n, service
 
 HERE = Path(__file__).resolve().parent
 STATIC = {"app.js": "text/javascript", "app.css": "text/css"}
@@ -33,7 +35,19 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 templates = Environment(loader=FileSystemLoader(HERE / "templates"),
                         autoescape=select_autoescape(["html"]), trim_blocks=True,
                         lstrip_blocks=True)
-router = APIRouter(include_in_schema=False)
+
+
+async def load_viewer(request: Request, session: SessionDep) -> None:
+    """The person signed in, for the page header (``request.state.viewer``)."""
+    settings = get_settings()
+    token = session_token(request, settings)
+    principal = (await run_in_threadpool(resolve_session, session, settings, token)
+                 if token else None)
+    request.state.viewer = (account_service.viewer(session, principal, settings.secret_key,
+                                                   token or "") if principal else None)
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(load_viewer)])
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
@@ -50,7 +64,7 @@ LangDep = Annotated[str, Depends(_lang)]
 
 
 def _page(request: Request, template: str, lang: str, status: int = 200,
-          **context: Any) -> HTMLResponse:
+          headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
     t = i18n.strings(lang)
     query = [(k, v) for k, v in parse_qsl(request.url.query) if k not in ("lang", "partial")]
     switch = [{"code": code, "name": i18n.NATIVE[code], "current": code == lang,
@@ -59,13 +73,16 @@ def _page(request: Request, template: str, lang: str, status: int = 200,
     html = templates.get_template(template).render(
         t=t, lang=lang, dir="rtl" if lang in i18n.RTL else "ltr", switch=switch,
         ui_json=_script_json({"lang": lang, "t": t}), path=request.url.path,
-        **context)
+        viewer=getattr(request.state, "viewer", None), **context)
     response = HTMLResponse(html, status_code=status, headers={
-        "Content-Security-Policy": CSP, "Vary": "Accept-Language, Authorization, Cookie",
-        "Cache-Control": "no-store"})
+        **(headers or {}), "Content-Security-Policy": CSP,
+        "Vary": "Accept-Language, Authorization, Cookie", "Cache-Control": "no-store"})
     if request.query_params.get("lang") in i18n.UI_LANGUAGES:
         response.set_cookie("cna_lang", lang, max_age=365 * 86400, samesite="lax")
     return response
+
+
+page = _page
 
 
 def _script_json(value: Any) -> str:

@@ -1,20 +1,13 @@
-// CNA Directory web page: type-ahead search on /v1/search, an optional API key kept in
-// sessionStorage (sent as a Bearer token), and keyboard navigation of the results.
+// CNA Directory web page: type-ahead search on /v1/search (as the person signed in, by
+// the session cookie, or anonymously), and keyboard navigation of the results.
 (function () {
   "use strict";
-  var KEY = "cna_api_key";
   var ui = JSON.parse(document.getElementById("ui").textContent);
   var t = ui.t;
   var lang = ui.lang;
 
-  function apiKey() {
-    try { return sessionStorage.getItem(KEY) || ""; } catch (e) { return ""; }
-  }
   function headers() {
-    var h = { "Accept-Language": lang };
-    var key = apiKey();
-    if (key) { h.Authorization = "Bearer " + key; }
-    return h;
+    return { "Accept-Language": lang };
   }
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -30,10 +23,6 @@
     }
     var first = Object.keys(names)[0];
     return [first, names[first]];
-  }
-  function setKeyStatus(message) {
-    var status = document.getElementById("key-status");
-    if (status) { status.textContent = message; }
   }
 
   // ------------------------------------------------------------------ search
@@ -113,9 +102,7 @@
     fetch("/v1/search?" + query.toString(), { headers: headers() })
       .then(function (r) {
         if (r.status === 404) { return fallbackSearch(p); }
-        if (r.status === 401) {
-          setKeyStatus(t.key_refused); lastQuery = null; return Promise.reject(r);
-        }
+        if (r.status === 401) { lastQuery = null; return Promise.reject(r); }
         return r.ok ? r.json() : Promise.reject(r);
       })
       .then(function (page) { if (mine === sequence) { render(page); } })
@@ -157,42 +144,5 @@
       }
     });
     runSearch(true);
-  }
-
-  // ------------------------------------------------------------------ keyed views
-  function refreshPartials() {
-    ["record", "route-card"].forEach(function (id) {
-      var box = document.getElementById(id);
-      if (!box || !box.dataset.partial) { return; }
-      fetch(box.dataset.partial, { headers: headers() }).then(function (r) {
-        if (r.status === 401 && apiKey()) { setKeyStatus(t.key_refused); return null; }
-        return r.text();
-      }).then(function (html) {
-        if (html !== null) { box.innerHTML = html; }
-      });
-    });
-  }
-
-  var keyForm = document.getElementById("key-form");
-  var keyInput = document.getElementById("api-key");
-  if (keyForm && keyInput) {
-    keyForm.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var value = keyInput.value.trim();
-      try {
-        if (value) { sessionStorage.setItem(KEY, value); } else { sessionStorage.removeItem(KEY); }
-      } catch (e) { /* storage refused: the key is not kept */ }
-      keyInput.value = "";
-      setKeyStatus(value ? t.key_active : "");
-      if (form && results) { runSearch(true); }
-      refreshPartials();
-    });
-    document.getElementById("key-forget").addEventListener("click", function () {
-      try { sessionStorage.removeItem(KEY); } catch (e) { /* nothing kept */ }
-      setKeyStatus("");
-      if (form && results) { runSearch(true); }
-      refreshPartials();
-    });
-    if (apiKey()) { setKeyStatus(t.key_active); refreshPartials(); }
   }
 })();

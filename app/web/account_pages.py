@@ -1,0 +1,287 @@
+"""The people pages: ``/sign-in``, ``/sign-out``, ``/invitations/{token}``, ``/account``.
+
+They call the same services as the API.  Their forms are posted as
+application/x-www-form-urlencoded and carry a CSRF token in a hidden field: for a signed-in
+person, the session's own token (as the API's X-CSRF-Token); before a session exists (the
+sign-in and invitation forms), an HMAC of a random ``form`` cookie (a signed double-submit
+cookie).  A POST without the right token is a 403 problem and changes nothing; a
+cross-site POST carries neither cookie (SameSite=Lax), so it is refused too.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import TypeAdapter, ValidationError
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from app.access.principal import Principal
+from app.accounts import service as accounts
+from app.accounts.cookies import clear_session_cookie, session_token, set_session_cookie
+from app.accounts.models import Account
+from app.accounts.passwords import Passwords
+from app.accounts.service import resolve_session
+from app.accounts.tokens import TOKEN_MAX_LENGTH, csrf_matches, csrf_token, new_token
+from app.api.deps import SessionDep
+from app.authorities.schemas import Line200
+from app.core.problems import FieldError, Problem
+from app.core.settings import Settings, get_settings
+from app.web import account_service, i18n
+from app.web.router import LangDep, PrincipalDep, load_viewer, page
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(load_viewer)])
+
+FORM_LIMIT = 16_384
+PASSWORD_MESSAGES = {"too_short": "password_too_short", "too_long": "password_too_long",
+                     "common_password": "password_common"}
+TokenPath = Annotated[str, Path(min_length=1, max_length=TOKEN_MAX_LENGTH)]
+
+
+def _form_cookie(settings: Settings) -> str:
+    return "__Host-cna_form" if settings.session_cookie_secure else "cna_form"
+
+
+def _form_csrf(settings: Settings, nonce: str) -> str:
+    return csrf_token(settings.secret_key, "form:" + nonce)
+
+
+def _refused() -> Problem:
+    return Problem(status=403, detail="the form's CSRF token is missing or wrong; reload "
+                                      "the page and send it again")
+
+
+async def _form(request: Request) -> dict[str, str]:
+    body = await request.body()
+    if len(body) > FORM_LIMIT:
+        raise Problem(status=413, detail=f"a form is at most {FORM_LIMIT} bytes")
+    fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return {name: value for name, value in fields if "\x00" not in value}
+
+
+class PreSessionForm:
+    """A form posted before there is a session: its token must match the form cookie."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        self.fields = fields
+
+
+async def pre_session_form(request: Request) -> PreSessionForm:
+    settings = get_settings()
+    fields = await _form(request)
+    nonce = request.cookies.get(_form_cookie(settings), "")
+    if not nonce or not csrf_matches(settings.secret_key, "form:" + nonce, fields.get("csrf")):
+        raise _refused()
+    return PreSessionForm(fields)
+
+
+class SignedInForm:
+    def __init__(self, fields: dict[str, str], principal: Principal) -> None:
+        self.fields = fields
+        self.principal = principal
+
+
+async def signed_in_form(request: Request, session: SessionDep) -> SignedInForm:
+    """A form posted by a signed-in person: the session's CSRF token is required."""
+    settings = get_settings()
+    fields = await _form(request)
+    token = session_token(request, settings) or ""
+    if not token or not csrf_matches(settings.secret_key, token, fields.get("csrf")):
+        raise _refused()
+    principal = await run_in_threadpool(resolve_session, session, settings, token)
+    if principal is None or principal.account_id is None:
+        raise Problem(status=401, detail="the session has ended; sign in again")
+    return SignedInForm(fields, principal)
+
+
+def _with_form_cookie(request: Request, render: Any) -> Response:
+    """Render a pre-session form, giving the browser a form cookie when it has none."""
+    settings = get_settings()
+    nonce = request.cookies.get(_form_cookie(settings)) or new_token()
+    response: Response = render(_form_csrf(settings, nonce))
+    response.set_cookie(_form_cookie(settings), nonce, path="/", httponly=True,
+                        samesite="lax", secure=settings.session_cookie_secure)
+    return response
+
+
+def _local(target: str | None) -> str:
+    """Only a path of this site is followed after signing in."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/account"
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _passwords(request: Request) -> Passwords:
+    passwords: Passwords = request.app.state.passwords
+    return passwords
+
+
+def _redirect(path: str, lang: str, **query: str) -> RedirectResponse:
+    separator = "&" if "?" in path else "?"
+    return RedirectResponse(path + separator + urlencode({"lang": lang, **query}),
+                            status_code=303)
+
+
+def _password_message(t: dict[str, str], errors: list[FieldError]) -> str:
+    return " ".join(t[PASSWORD_MESSAGES.get(e.type, "password_too_long")] for e in errors)
+
+
+# -- sign in and out ----------------------------------------------------------------------
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request, lang: LangDep, next: str = "",
+                 done: str = "") -> Response:
+    notice = i18n.strings(lang).get("password_set") if done == "password_set" else None
+    return _with_form_cookie(request, lambda csrf: page(
+        request, "sign_in.html", lang, csrf=csrf, email="", error=None, next=next[:500],
+        notice=notice))
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+def sign_in(request: Request, session: SessionDep, lang: LangDep,
+            form: Annotated[PreSessionForm, Depends(pre_session_form)]) -> Response:
+    settings = get_settings()
+    email = form.fields.get("email", "")[:320]
+    try:
+        token, _, _ = accounts.sign_in(
+            session, _passwords(request), settings, email=email,
+            password=form.fields.get("password", ""), client_address=_client(request),
+            user_agent=request.headers.get("user-agent"))
+    except Problem as exc:
+        session.rollback()
+        refusal = exc
+        t = i18n.strings(lang)
+        error = t["sign_in_refused"] if exc.status == 401 else (exc.detail or exc.title)
+        return _with_form_cookie(request, lambda csrf: page(
+            request, "sign_in.html", lang, status=refusal.status, csrf=csrf, email=email,
+            error=error, next=form.fields.get("next", "")[:500], notice=None,
+            headers=refusal.headers))
+    session.commit()
+    response = _redirect(_local(form.fields.get("next")), lang)
+    set_session_cookie(response, settings, token)
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, session: SessionDep, lang: LangDep,
+             form: Annotated[SignedInForm, Depends(signed_in_form)]) -> Response:
+    assert form.principal.session_id is not None
+    accounts.sign_out(session, form.principal.session_id)
+    session.commit()
+    response = _redirect("/", lang)
+    clear_session_cookie(response, get_settings())
+    return response
+
+
+# -- invitations --------------------------------------------------------------------------
+
+_INVITATION_ERRORS = {"unknown": (404, "invitation_invalid"), "used": (410, "invitation_used"),
+                      "expired": (410, "invitation_expired")}
+
+
+def _invitation_error(request: Request, lang: str, state: str) -> HTMLResponse:
+    status, key = _INVITATION_ERRORS.get(state, (409, "invitation_invalid"))
+    return page(request, "invitation.html", lang, status=status,
+                failure=i18n.strings(lang)[key], csrf="", error=None)
+
+
+@router.get("/invitations/{token}", response_class=HTMLResponse)
+def invitation_page(request: Request, session: SessionDep, lang: LangDep,
+                    token: TokenPath) -> Response:
+    state = account_service.invitation_state(session, token)
+    if state != "valid":
+        return _invitation_error(request, lang, state)
+    return _with_form_cookie(request, lambda csrf: page(
+        request, "invitation.html", lang, failure=None, csrf=csrf, error=None))
+
+
+@router.post("/invitations/{token}", response_class=HTMLResponse)
+def accept_invitation(request: Request, session: SessionDep, lang: LangDep,
+                      token: TokenPath,
+                      form: Annotated[PreSessionForm, Depends(pre_session_form)]) -> Response:
+    try:
+        accounts.accept_invitation(session, _passwords(request), token,
+                                   form.fields.get("password", "")[:1024], _client(request))
+    except Problem as exc:
+        session.rollback()
+        if exc.status != 422:
+            state = account_service.invitation_state(session, token)
+            return _invitation_error(request, lang, state)
+        error = _password_message(i18n.strings(lang), exc.errors)
+        return _with_form_cookie(request, lambda csrf: page(
+            request, "invitation.html", lang, status=422, failure=None, csrf=csrf,
+            error=error))
+    session.commit()
+    return _redirect("/sign-in", lang, done="password_set")
+
+
+# -- my account ---------------------------------------------------------------------------
+
+def _account_page(request: Request, session: Session, lang: str, principal: Principal,
+                  status: int = 200, **context: Any) -> Response:
+    assert principal.account_id is not None
+    account = session.get(Account, principal.account_id)
+    assert account is not None
+    sessions = account_service.open_sessions(session, account.id)
+    defaults: dict[str, Any] = {"notice": None, "profile_error": None,
+                                "current_error": None, "new_error": None}
+    return page(request, "account.html", lang, status=status, account=account,
+                sessions=sessions, current_session=principal.session_id,
+                languages=[(code, i18n.NATIVE[code]) for code in i18n.UI_LANGUAGES],
+                **(defaults | context))
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, session: SessionDep, lang: LangDep,
+                 principal: PrincipalDep, done: str = "") -> Response:
+    if principal.account_id is None:
+        return _redirect("/sign-in", lang, next="/account")
+    t = i18n.strings(lang)
+    notice = t.get(done) if done in ("saved", "password_changed") else None
+    return _account_page(request, session, lang, principal, notice=notice)
+
+
+@router.post("/account/profile", response_class=HTMLResponse)
+def save_profile(request: Request, session: SessionDep, lang: LangDep,
+                 form: Annotated[SignedInForm, Depends(signed_in_form)]) -> Response:
+    assert form.principal.account_id is not None
+    language = form.fields.get("language", "")
+    try:
+        name = TypeAdapter(Line200).validate_python(form.fields.get("display_name", "")).strip()
+    except ValidationError:
+        name = ""
+    if not name or language not in i18n.UI_LANGUAGES:
+        return _account_page(request, session, lang, form.principal, status=422,
+                             profile_error=i18n.strings(lang)["name_needed"])
+    account_service.update_profile(session, form.principal.account_id, display_name=name,
+                                   language=language, client_address=_client(request))
+    session.commit()
+    return _redirect("/account", lang, done="saved")
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def change_password(request: Request, session: SessionDep, lang: LangDep,
+                    form: Annotated[SignedInForm, Depends(signed_in_form)]) -> Response:
+    principal = form.principal
+    assert principal.account_id is not None and principal.session_id is not None
+    errors = account_service.change_password(
+        session, _passwords(request), principal.account_id, principal.session_id,
+        current=form.fields.get("current_password", ""),
+        new=form.fields.get("new_password", "")[:1024], client_address=_client(request))
+    if errors:
+        session.rollback()
+        t = i18n.strings(lang)
+        if errors[0].type == "wrong_password":
+            return _account_page(request, session, lang, principal, status=422,
+                                 current_error=t["current_password_wrong"])
+        return _account_page(request, session, lang, principal, status=422,
+                             new_error=_password_message(t, errors))
+    session.commit()
+    return _redirect("/account", lang, done="password_changed")
