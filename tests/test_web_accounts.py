@@ -16,7 +16,7 @@ from app.access.service import create_key
 from app.accounts.models import Account, AccountEvent, AccountSession
 from app.reference.data import ReferenceData
 from app.web import i18n
-from tests.conftest import make_record, store
+from tests.conftest import make_record, settings_env, store
 from tests.test_accounts import PASSWORD, auth, invitation_token
 
 OTHER_PASSWORD = "a different long passphrase"
@@ -208,3 +208,17 @@ def test_my_account_changes_name_language_and_password(
     assert actions[-2:] == ["profile_changed", "password_changed"]
     assert sign_in(TestClient(client.app), "ana@example.org", OTHER_PASSWORD
                    ).status_code == 303
+
+
+def test_a_private_directory_asks_to_sign_in_and_opens_to_a_person(
+        client: TestClient, session: Session, secretariat: str, bra: Any) -> None:
+    accept(client, invited(client, session, secretariat, bra))
+    with settings_env(CNA_PUBLIC_READ="false"):
+        closed = client.get(f"/authorities/{bra.id}")
+        assert closed.status_code == 401
+        assert i18n.strings("en")["key_needed"] == "Sign in to read this directory."
+        assert "Sign in to read this directory." in closed.text
+        assert f'href="/sign-in?lang=en&amp;next=/authorities/{bra.id}"' in closed.text
+        sign_in(client, "ana@example.org")
+        opened = client.get(f"/authorities/{bra.id}")
+        assert opened.status_code == 200 and "Duty officer" in opened.text
