@@ -222,3 +222,20 @@ def test_a_private_directory_asks_to_sign_in_and_opens_to_a_person(
         sign_in(client, "ana@example.org")
         opened = client.get(f"/authorities/{bra.id}")
         assert opened.status_code == 200 and "Duty officer" in opened.text
+
+
+@pytest.mark.parametrize(("next_page", "expected"), [
+    ("/authorities/x?lang=fr", "/authorities/x?lang=fr"), ("/route", "/route?lang=en"),
+    ("//evil.example/", "/account?lang=en"), ("https://evil.example/", "/account?lang=en"),
+    ("/\\evil.example", "/account?lang=en")])
+def test_after_signing_in_only_a_page_of_this_site_is_followed(
+        client: TestClient, session: Session, secretariat: str, bra: Any, next_page: str,
+        expected: str) -> None:
+    accept(client, invited(client, session, secretariat, bra))
+    page = client.get("/sign-in")
+    response = client.post("/sign-in", data={"csrf": csrf_of(page.text),
+                                             "email": "ana@example.org",
+                                             "password": PASSWORD, "next": next_page},
+                           follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == expected

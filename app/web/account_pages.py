@@ -124,8 +124,11 @@ def _passwords(request: Request) -> Passwords:
 
 
 def _redirect(path: str, lang: str, **query: str) -> RedirectResponse:
+    """A 303 to a page of this site, in the interface language unless it names one."""
+    given = dict(parse_qsl(path.partition("?")[2]))
+    extra = {**({} if "lang" in given else {"lang": lang}), **query}
     separator = "&" if "?" in path else "?"
-    return RedirectResponse(path + separator + urlencode({"lang": lang, **query}),
+    return RedirectResponse(path + (separator + urlencode(extra) if extra else ""),
                             status_code=303)
 
 
