@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Text, func
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Integer, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlmodel import Field, SQLModel
 
@@ -90,3 +90,31 @@ class AccountSession(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     ended_at: datetime | None = Field(default=None, sa_column=_moment())
     end_reason: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class AttemptCounter(SQLModel, table=True):
+    """Failed sign-ins or password-reset requests of one subject (an e-mail address or a
+    client address, kept as a SHA-256 digest) in the current window, and until when it is
+    refused.  In Postgres, so every worker counts the same."""
+
+    __tablename__ = "attempt_counters"
+
+    scope: str = Field(sa_column=Column(Text, primary_key=True))
+    subject_digest: str = Field(sa_column=Column(Text, primary_key=True))
+    count: int = Field(sa_column=Column(Integer, nullable=False))
+    window_started_at: datetime = Field(sa_column=Column(DateTime(timezone=True),
+                                                         nullable=False))
+    blocked_until: datetime | None = Field(default=None, sa_column=_moment())
+
+
+class PasswordReset(SQLModel, table=True):
+    __tablename__ = "password_resets"
+
+    id: uuid.UUID = Field(sa_column=Column(UUID(as_uuid=True), primary_key=True))
+    account_id: uuid.UUID = Field(sa_column=Column(
+        UUID(as_uuid=True), ForeignKey("accounts.id"), nullable=False, index=True))
+    token_digest: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    client_address: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=_moment())

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field, StringConstraints
 
 from app.access.policy import ALL_ROLES, readers, rule
 from app.access.principal import Principal, Role
 from app.access.router import resolve_countries
-from app.accounts import service
+from app.accounts import reset, service, throttle
 from app.accounts.cookies import clear_session_cookie, session_token, set_session_cookie
 from app.accounts.models import Account
 from app.accounts.passwords import Passwords
@@ -136,15 +137,20 @@ def me(request: Request, session: SessionDep,
 
 
 @router.post("/v1/sessions", status_code=201, response_model=SignedIn,
-             responses=problem_responses(401, 422))
+             responses=problem_responses(401, 422, 429))
 def sign_in(request: Request, session: SessionDep, body: SignInIn,
+            now: Annotated[datetime, Depends(throttle.current_time)],
             principal: Principal = rule("POST", "/v1/sessions", *ALL_ROLES,
                                         signed_out=True)) -> Response:
-    """Sign in with e-mail and password: a new session, in an HttpOnly cookie."""
+    """Sign in with e-mail and password: a new session, in an HttpOnly cookie. Failed
+    tries are throttled per e-mail address and per client (429 with Retry-After), and an
+    address with too many is locked for a while."""
     settings = get_settings()
-    token, _, account = service.sign_in(
-        session, _passwords(request), settings, email=body.email, password=body.password,
-        client_address=_client(request), user_agent=request.headers.get("user-agent"))
+    with throttle.guarded_sign_in(session, settings, email=body.email,
+                                  client_address=_client(request), now=now):
+        token, _, account = service.sign_in(
+            session, _passwords(request), settings, email=body.email, password=body.password,
+            client_address=_client(request), user_agent=request.headers.get("user-agent"))
     session.commit()
     response = json_response(request, {"account": account_out(account),
                                        "csrf_token": csrf_token(settings.secret_key, token)},
@@ -229,3 +235,55 @@ def change_account(request: Request, session: SessionDep, account_id: uuid.UUID,
                            client_address=_client(request))
     session.commit()
     return json_response(request, account_out(account))
+
+class ResetRequestIn(BaseModel):
+    email: Annotated[Text, StringConstraints(max_length=320)]
+
+
+class ResetIn(BaseModel):
+    password: Password
+
+
+class ResetRequested(BaseModel):
+    detail: str
+
+
+@router.post("/v1/password-reset", status_code=202, response_model=ResetRequested,
+             responses=problem_responses(422, 429))
+def request_password_reset(request: Request, session: SessionDep, body: ResetRequestIn,
+                           now: Annotated[datetime, Depends(throttle.current_time)],
+                           principal: Principal = rule("POST", "/v1/password-reset",
+                                                       *ALL_ROLES, signed_out=True)
+                           ) -> Response:
+    """Ask for a password-reset link by mail. The answer is the same whether or not an
+    account has the address; only an active account gets the mail. Limited per e-mail
+    address and per client per hour (429 with Retry-After)."""
+    settings = get_settings()
+    try:
+        throttle.count_reset_request(session, settings, email=body.email,
+                                     client_address=_client(request), now=now)
+    except Problem:
+        session.commit()  # the refused request counts too
+        raise
+    reset.request_reset(session, settings, email=body.email,
+                        client_address=_client(request), now=now)
+    session.commit()
+    response = json_response(request, {"detail": reset.RESET_REQUESTED}, headers=NO_STORE)
+    response.status_code = 202
+    return response
+
+
+@router.post("/v1/password-reset/{token}", status_code=204,
+             responses=problem_responses(404, 410, 422))
+def reset_password(request: Request, session: SessionDep, token: TokenPath, body: ResetIn,
+                   now: Annotated[datetime, Depends(throttle.current_time)],
+                   principal: Principal = rule("POST", "/v1/password-reset/{token}",
+                                               *ALL_ROLES, signed_out=True)) -> Response:
+    """Choose a new password with the link of a reset mail (it works once, for
+    CNA_PASSWORD_RESET_MINUTES). Every session of the account ends; sign in again."""
+    reset.reset_password(session, _passwords(request), token=token, password=body.password,
+                         client_address=_client(request), now=now)
+    session.commit()
+    response = Response(status_code=204, headers=NO_STORE)
+    clear_session_cookie(response, get_settings())
+    return response

@@ -159,6 +159,47 @@ class Settings(BaseSettings):
         default=12, ge=1, le=24 * 30, validation_alias=AliasChoices("CNA_SESSION_HOURS"),
         description="a session ends this long after sign-in, whatever its use",
     )
+    sign_in_free_failures: int = Field(
+        default=5, ge=1, le=1000, validation_alias=AliasChoices("CNA_SIGN_IN_FREE_FAILURES"),
+        description="failed sign-ins to one e-mail address within CNA_SIGN_IN_WINDOW_MINUTES "
+                    "before each further one makes it wait (2, 4, 8, … s)",
+    )
+    sign_in_lock_failures: int = Field(
+        default=10, ge=2, le=1000, validation_alias=AliasChoices("CNA_SIGN_IN_LOCK_FAILURES"),
+        description="failed sign-ins to one e-mail address within the window that lock the "
+                    "account for CNA_SIGN_IN_LOCK_MINUTES (and mail its owner)",
+    )
+    sign_in_lock_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, validation_alias=AliasChoices("CNA_SIGN_IN_LOCK_MINUTES"),
+        description="how long a locked account refuses every sign-in",
+    )
+    sign_in_address_free_failures: int = Field(
+        default=30, ge=1, le=100_000,
+        validation_alias=AliasChoices("CNA_SIGN_IN_ADDRESS_FREE_FAILURES"),
+        description="failed sign-ins from one client address within the window before each "
+                    "further one makes that address wait (2, 4, 8, … s, at most the lock time)",
+    )
+    sign_in_window_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, validation_alias=AliasChoices("CNA_SIGN_IN_WINDOW_MINUTES"),
+        description="failed sign-ins are counted in windows this long",
+    )
+    password_reset_minutes: int = Field(
+        default=60, ge=5, le=24 * 60, validation_alias=AliasChoices("CNA_PASSWORD_RESET_MINUTES"),
+        description="a password-reset link works this long, once",
+    )
+    password_reset_per_hour: int = Field(
+        default=3, ge=1, le=1000, validation_alias=AliasChoices("CNA_PASSWORD_RESET_PER_HOUR"),
+        description="password-reset requests per e-mail address per hour (more: 429)",
+    )
+    password_reset_address_per_hour: int = Field(
+        default=20, ge=1, le=100_000,
+        validation_alias=AliasChoices("CNA_PASSWORD_RESET_ADDRESS_PER_HOUR"),
+        description="password-reset requests per client address per hour (more: 429)",
+    )
+    access_requests_per_address: int = Field(
+        default=3, ge=1, le=100, validation_alias=AliasChoices("CNA_ACCESS_REQUESTS_PER_DAY"),
+        description="access requests one e-mail address may make in 24 hours",
+    )
     cookie_secure: bool | None = Field(
         default=None, validation_alias=AliasChoices("CNA_COOKIE_SECURE"),
         description="the session cookie is Secure and named __Host-cna_session; unset: on "
