@@ -174,3 +174,17 @@ def test_the_counts_hold_across_workers(db_url: str, client: TestClient, session
         other.app.dependency_overrides[current_time] = clock  # type: ignore[attr-defined]
         refused = sign_in(other, "someone@example.org")
     assert refused.status_code == 429 and refused.headers["Retry-After"] == "2"
+
+
+def test_the_sign_in_page_is_throttled_like_the_api(client: TestClient,
+                                                     session: Session) -> None:
+    """/sign-in counts with POST /v1/sessions: the page cannot be used to go round it."""
+    from tests.test_web_accounts import sign_in as sign_in_page
+
+    for _ in range(6):
+        assert sign_in(client, "page@example.org").status_code == 401
+    refused = sign_in_page(client, "page@example.org", WRONG)
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] in ("1", "2")
+    assert "set-cookie" not in refused.headers or "cna_session" not in \
+        refused.headers["set-cookie"]

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.access.principal import Principal
 from app.accounts import service as accounts
+from app.accounts import throttle
 from app.accounts.cookies import clear_session_cookie, session_token, set_session_cookie
 from app.accounts.models import Account
 from app.accounts.passwords import Passwords
@@ -153,10 +154,13 @@ def sign_in(request: Request, session: SessionDep, lang: LangDep,
     settings = get_settings()
     email = form.fields.get("email", "")[:320]
     try:
-        token, _, _ = accounts.sign_in(
-            session, _passwords(request), settings, email=email,
-            password=form.fields.get("password", ""), client_address=_client(request),
-            user_agent=request.headers.get("user-agent"))
+        with throttle.guarded_sign_in(session, settings, email=email,
+                                      client_address=_client(request),
+                                      now=throttle.current_time()):
+            token, _, _ = accounts.sign_in(
+                session, _passwords(request), settings, email=email,
+                password=form.fields.get("password", ""), client_address=_client(request),
+                user_agent=request.headers.get("user-agent"))
     except Problem as exc:
         session.rollback()
         refusal = exc
