@@ -239,3 +239,36 @@ def test_after_signing_in_only_a_page_of_this_site_is_followed(
                            follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == expected
+
+
+def test_sign_out_one_session_or_everywhere_from_my_account(
+        client: TestClient, session: Session, secretariat: str, bra: Any) -> None:
+    accept(client, invited(client, session, secretariat, bra))
+    sign_in(client, "ana@example.org")
+    laptop, phone = TestClient(client.app), TestClient(client.app)
+    sign_in(laptop, "ana@example.org")
+    sign_in(phone, "ana@example.org")
+    session.expire_all()
+    laptop_id = session.scalars(select(AccountSession.id).order_by(
+        col(AccountSession.created_at))).all()[1]
+    page = client.get("/account")
+    assert f"/account/sessions/{laptop_id}/end" in page.text
+    csrf = csrf_of(page.text)
+    assert client.post(f"/account/sessions/{laptop_id}/end", data={}).status_code == 403
+    assert laptop.get("/v1/me").json()["kind"] == "session"
+    ended = client.post(f"/account/sessions/{laptop_id}/end", data={"csrf": csrf},
+                        follow_redirects=False)
+    assert ended.status_code == 303
+    assert laptop.get("/v1/me").json()["kind"] == "anonymous"
+    assert phone.get("/v1/me").json()["kind"] == "session"
+    again = client.post(f"/account/sessions/{laptop_id}/end", data={"csrf": csrf})
+    assert again.status_code == 404
+
+    everywhere = client.post("/account/sessions/end-all", data={"csrf": csrf},
+                             follow_redirects=False)
+    assert everywhere.status_code == 303
+    assert phone.get("/v1/me").json()["kind"] == "anonymous"
+    assert client.get("/v1/me").json()["kind"] == "anonymous"
+    session.expire_all()
+    assert all(s.ended_at is not None for s in session.scalars(select(AccountSession)))
+

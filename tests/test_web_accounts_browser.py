@@ -173,3 +173,34 @@ def test_the_people_pages_in_arabic_are_right_to_left(visitor: Page, tmp_path: P
     assert page.evaluate("document.activeElement.className") == "skip"
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline not in ("none", "")
+
+
+def test_sign_out_everywhere_ends_the_session_of_another_browser(
+        visitor: Page, browser: Browser, live: dict[str, Any],  # noqa: F811
+        tmp_path: Path) -> None:
+    page = visitor
+    invite_by_api(page, "omar@example.org", "Omar Nasser")
+    link = invitation_link(tmp_path / "mail", "omar@example.org")
+    page.goto("/invitations/" + link.split("/")[-1])
+    page.get_by_label("New password").fill(PASSWORD)
+    page.get_by_role("button", name="Set the password").click()
+    page.wait_for_url(re.compile(r"/sign-in\?"))
+    other_context = browser.new_context(base_url=live["url"], locale="en-GB")
+    other = other_context.new_page()
+    try:
+        for each in (page, other):
+            each.goto("/sign-in")
+            each.get_by_label("E-mail address").fill("omar@example.org")
+            each.get_by_label("Password").fill(PASSWORD)
+            each.get_by_role("button", name="Sign in").click()
+            each.wait_for_url(re.compile(r"/account"))
+        page.reload()
+        expect(page.locator("table.sessions tbody tr")).to_have_count(2)
+        assert axe_violations(page) == []
+        page.get_by_role("button", name="Sign out everywhere").click()
+        page.wait_for_url(re.compile(r"/sign-in"))
+        other.goto(f"/authorities/{FRA_OFFICE}")
+        expect(other.get_by_role("link", name="Sign in")).to_be_visible()
+        expect(other.locator("article.record")).to_have_attribute("data-view", "public")
+    finally:
+        other_context.close()

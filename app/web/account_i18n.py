@@ -159,6 +159,12 @@ ACCOUNT_STRINGS: dict[str, dict[str, str]] = {
                        "zh": "地址", "ar": "العنوان"},
     "last_seen": {"en": "Last seen", "fr": "Dernière activité", "es": "Última actividad",
                   "ru": "Последняя активность", "zh": "最近活动", "ar": "آخر نشاط"},
+    "sign_out_everywhere": {"en": "Sign out everywhere", "fr": "Se déconnecter partout",
+                            "es": "Cerrar todas las sesiones", "ru": "Выйти на всех устройствах",
+                            "zh": "退出所有会话", "ar": "تسجيل الخروج من كل الأجهزة"},
+    "session_ended": {"en": "That session has ended.", "fr": "Cette session est fermée.",
+                      "es": "Esa sesión se ha cerrado.", "ru": "Этот сеанс завершён.",
+                      "zh": "该会话已结束。", "ar": "انتهت تلك الجلسة."},
     "this_session": {"en": "This session", "fr": "Cette session", "es": "Esta sesión",
                      "ru": "Этот сеанс", "zh": "本会话", "ar": "هذه الجلسة"},
 }

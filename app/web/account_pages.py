@@ -10,6 +10,7 @@ cross-site POST carries neither cookie (SameSite=Lax), so it is refused too.
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -251,7 +252,7 @@ def account_page(request: Request, session: SessionDep, lang: LangDep,
     if principal.account_id is None:
         return _redirect("/sign-in", lang, next="/account")
     t = i18n.strings(lang)
-    notice = t.get(done) if done in ("saved", "password_changed") else None
+    notice = t.get(done) if done in ("saved", "password_changed", "session_ended") else None
     return _account_page(request, session, lang, principal, notice=notice)
 
 
@@ -292,3 +293,31 @@ def change_password(request: Request, session: SessionDep, lang: LangDep,
                              new_error=_password_message(t, errors))
     session.commit()
     return _redirect("/account", lang, done="password_changed")
+
+
+@router.post("/account/sessions/{session_id}/end", response_class=HTMLResponse)
+def end_one_session(request: Request, session: SessionDep, lang: LangDep,
+                    session_id: uuid.UUID,
+                    form: Annotated[SignedInForm, Depends(signed_in_form)]) -> Response:
+    """Sign out one of your sessions (this one too: then you are signed out here)."""
+    assert form.principal.account_id is not None
+    if not account_service.end_session(session, form.principal.account_id, session_id):
+        raise Problem(status=404, detail="no such open session of yours")
+    session.commit()
+    if session_id == form.principal.session_id:
+        response = _redirect("/", lang)
+        clear_session_cookie(response, get_settings())
+        return response
+    return _redirect("/account", lang, done="session_ended")
+
+
+@router.post("/account/sessions/end-all", response_class=HTMLResponse)
+def end_all_sessions(request: Request, session: SessionDep, lang: LangDep,
+                     form: Annotated[SignedInForm, Depends(signed_in_form)]) -> Response:
+    """Sign out everywhere: every session of the account ends, this one included."""
+    assert form.principal.account_id is not None
+    accounts.end_sessions(session, form.principal.account_id, reason="signed out everywhere")
+    session.commit()
+    response = _redirect("/sign-in", lang)
+    clear_session_cookie(response, get_settings())
+    return response

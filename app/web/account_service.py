@@ -107,3 +107,13 @@ def change_password(session: Session, passwords: Passwords, account_id: uuid.UUI
                     .values(ended_at=datetime.now(UTC), end_reason="password changed"))
     session.flush()
     return []
+
+
+def end_session(session: Session, account_id: uuid.UUID, session_id: uuid.UUID) -> bool:
+    """End one of the account's own sessions; False when it is not one of them."""
+    ended = session.execute(update(AccountSession)
+                            .where(col(AccountSession.id) == session_id)
+                            .where(col(AccountSession.account_id) == account_id)
+                            .where(col(AccountSession.ended_at).is_(None))
+                            .values(ended_at=datetime.now(UTC), end_reason="signed out"))
+    return bool(getattr(ended, "rowcount", 0))
