@@ -16,6 +16,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.access.policy import ALL_ROLES, ROUTE_RULES
 from app.access.router import router as keys_router
+from app.accounts.access_requests_router import router as access_requests_router
+from app.accounts.me_router import router as me_router
 from app.accounts.passwords import Passwords
 from app.accounts.router import router as accounts_router
 from app.api.deps import refuse_nul_parameters
@@ -116,6 +118,8 @@ def create_app() -> FastAPI:
     app.include_router(proposals_router)
     app.include_router(keys_router)
     app.include_router(accounts_router)
+    app.include_router(access_requests_router)
+    app.include_router(me_router)
     app.include_router(sync_router)
     app.include_router(mail_router)
     app.include_router(networks_router)

@@ -75,7 +75,8 @@ def _expected(rule_roles: frozenset[Role], anonymous_ok: bool, principal: str) -
 def test_role_route_matrix(client: TestClient, keys: dict[str, str], bra_record: Any) -> None:
     values = {"authority_id": str(bra_record.id), "version": "1", "code": "BRA",
               "proposal_id": str(uuid.uuid4()), "prefix": "ffffffff", "id": str(uuid.uuid4()),
-              "account_id": str(uuid.uuid4()), "token": "x" * 43}
+              "account_id": str(uuid.uuid4()), "token": "x" * 43,
+              "request_id": str(uuid.uuid4()), "session_id": str(uuid.uuid4())}
     failures = []
     checked = 0
     for (method, path), rule in sorted(ROUTE_RULES.items()):
@@ -128,22 +129,30 @@ def test_role_route_matrix_for_session_callers(client: TestClient, session: Sess
     from app.accounts.tokens import csrf_token
 
     settings = get_settings()
-    tokens = {
-        "official": _signed_in(session, Role.official, authority_ids=[bra_record.id]),
-        "network": _signed_in(session, Role.network, countries=["BRA"]),
-        "focal_point": _signed_in(session, Role.focal_point, countries=["BRA"]),
-        "secretariat": _signed_in(session, Role.secretariat),
-        "anonymous": _signed_in(session, Role.secretariat, status="suspended"),
-    }
+
+    def new_sessions() -> dict[str, str]:
+        return {
+            "official": _signed_in(session, Role.official, authority_ids=[bra_record.id]),
+            "network": _signed_in(session, Role.network, countries=["BRA"]),
+            "focal_point": _signed_in(session, Role.focal_point, countries=["BRA"]),
+            "secretariat": _signed_in(session, Role.secretariat),
+            "anonymous": _signed_in(session, Role.secretariat, status="suspended"),
+        }
+
+    tokens = new_sessions()
     values = {"authority_id": str(bra_record.id), "version": "1", "code": "BRA",
               "proposal_id": str(uuid.uuid4()), "prefix": "ffffffff", "id": str(uuid.uuid4()),
-              "account_id": str(uuid.uuid4()), "token": "x" * 43}
-    signing_out = ("DELETE", "/v1/sessions/current")  # last: it ends the session
-    routes = sorted(ROUTE_RULES.items(), key=lambda item: (item[0] == signing_out, item[0]))
+              "account_id": str(uuid.uuid4()), "token": "x" * 43,
+              "request_id": str(uuid.uuid4()), "session_id": str(uuid.uuid4())}
+    # Last, each with new sessions: they end the session.
+    signing_out = {("DELETE", "/v1/sessions/current"), ("DELETE", "/v1/me/sessions")}
+    routes = sorted(ROUTE_RULES.items(), key=lambda item: (item[0] in signing_out, item[0]))
     failures = []
     for (method, path), rule in routes:
         if not path.startswith("/v1/"):
             continue
+        if (method, path) in signing_out:
+            tokens = new_sessions()
         for principal, token in tokens.items():
             client.cookies.clear()
             headers = {"Cookie": f"{cookie_name(settings)}={token}",
@@ -297,6 +306,9 @@ def test_rate_limit_gives_429_problem_with_retry_after(db_url: str) -> None:
 READ = ("anonymous", "official", "network", "focal_point", "secretariat")
 SECRETARIAT = ("secretariat",)
 PROPOSERS = ("focal_point", "secretariat")
+ANYONE = READ  # even when public reading is off (signed_out)
+DECIDERS = PROPOSERS
+ROLES = ("official", "network", "focal_point", "secretariat")
 
 # The access policy, written out independently of the routes' own declarations: a route
 # whose rule drifts from this table fails here even though the matrix above (which
@@ -326,6 +338,16 @@ POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/v1/networks/{code}"): READ,
     ("GET", "/v1/route"): READ,
     ("GET", "/v1/authorities/{authority_id}.vcf"): READ,
+    ("POST", "/v1/access-requests"): ANYONE,
+    ("GET", "/v1/access-requests"): DECIDERS,
+    ("POST", "/v1/access-requests/{request_id}/approve"): DECIDERS,
+    ("POST", "/v1/access-requests/{request_id}/reject"): DECIDERS,
+    ("GET", "/v1/me/sessions"): ROLES,
+    ("DELETE", "/v1/me/sessions"): ROLES,
+    ("DELETE", "/v1/me/sessions/{session_id}"): ROLES,
+    ("GET", "/v1/me/keys"): ROLES,
+    ("POST", "/v1/me/keys"): ROLES,
+    ("DELETE", "/v1/me/keys/{prefix}"): ROLES,
 }
 
 

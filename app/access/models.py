@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Text, func
+from sqlalchemy import Column, DateTime, ForeignKey, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlmodel import Field, SQLModel
 
@@ -27,6 +27,9 @@ class ApiKey(SQLModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True))
     )
     created_by: str | None = Field(default=None, sa_column=Column(Text))
+    # A personal key: it works only while this account may act (app/accounts).
+    account_id: uuid.UUID | None = Field(default=None, sa_column=Column(
+        UUID(as_uuid=True), ForeignKey("accounts.id"), index=True))
     created_at: datetime | None = Field(
         default=None,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),

@@ -12,6 +12,8 @@ from sqlmodel import Session, col, select
 from app.access.keys import digest, generate_key, matches, split_key
 from app.access.models import ApiKey
 from app.access.principal import Principal, Role
+from app.accounts.models import Account
+from app.accounts.service import may_act
 from app.core.inputs import as_utc
 from app.core.problems import Problem
 
@@ -39,6 +41,7 @@ def create_key(
     expires_at: datetime | None = None,
     label: str | None = None,
     created_by: str | None = None,
+    account_id: uuid.UUID | None = None,
 ) -> tuple[str, ApiKey]:
     """Create a key; the full key is returned once and never stored.
 
@@ -51,7 +54,7 @@ def create_key(
     row = ApiKey(id=uuid.uuid4(), prefix=prefix, digest=digest(key), role=role.value,
                  countries=sorted(set(countries)) if countries is not None else None,
                  label=label,
-                 expires_at=expires_at, created_by=created_by)
+                 expires_at=expires_at, created_by=created_by, account_id=account_id)
     session.add(row)
     session.flush()
     return key, row
@@ -97,6 +100,10 @@ def authenticate(session: Session, key: str) -> Principal:
         raise _unauthorized("the API key has been revoked")
     if row.expires_at is not None and row.expires_at <= now:
         raise _unauthorized("the API key has expired")
+    if row.account_id is not None:  # a personal key lives only while its account may act
+        account = session.get(Account, row.account_id)
+        if account is None or not may_act(session, account):
+            raise _unauthorized("the API key's account may not act any more")
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         session.execute(
             update(ApiKey).where(col(ApiKey.id) == row.id)

@@ -329,6 +329,12 @@ def sign_in(session: Session, passwords: Passwords, settings: Settings, *, email
     return token, row, account
 
 
+def may_act(session: Session, account: Account) -> bool:
+    """Whether the account may act now, through a session or a personal key: active, and
+    for an official, while one of their authorities is active."""
+    return _may_sign_in(session, account)
+
+
 def _may_sign_in(session: Session, account: Account) -> bool:
     if account.status != "active":
         return False

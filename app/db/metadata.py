@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from app.access import models as access_models
+from app.accounts import access_request_models
 from app.accounts import models as account_models
 from app.authorities import models as authority_models
 from app.changes import models as change_models
@@ -17,6 +18,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "access_models",
+    "access_request_models",
     "account_models",
     "authority_models",
     "change_models",
