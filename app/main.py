@@ -20,6 +20,7 @@ from app.accounts.access_requests_router import router as access_requests_router
 from app.accounts.me_router import router as me_router
 from app.accounts.passwords import Passwords
 from app.accounts.router import router as accounts_router
+from app.accounts.totp_router import router as totp_router
 from app.api.deps import refuse_nul_parameters
 from app.authorities.router import import_router
 from app.authorities.router import router as authorities_router
@@ -118,6 +119,7 @@ def create_app() -> FastAPI:
     app.include_router(proposals_router)
     app.include_router(keys_router)
     app.include_router(accounts_router)
+    app.include_router(totp_router)
     app.include_router(access_requests_router)
     app.include_router(me_router)
     app.include_router(sync_router)

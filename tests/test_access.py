@@ -114,6 +114,10 @@ def _signed_in(session: Session, role: Role, status: str = "active",
     session.add(account)
     session.flush()
     token, now = new_token(), datetime.now(UTC)
+    if role in (Role.focal_point, Role.secretariat):  # they need a second factor enrolled
+        from app.accounts.totp_models import AccountTotp
+        session.add(AccountTotp(account_id=account.id, secret_encrypted="unused",
+                                confirmed_at=now))
     session.add(AccountSession(id=uuid.uuid4(), account_id=account.id,
                                token_digest=token_digest(token), created_at=now,
                                last_seen_at=now, expires_at=now + timedelta(hours=1)))

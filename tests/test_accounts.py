@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from pwdlib.hashers.argon2 import Argon2Hasher
@@ -76,6 +77,11 @@ def person(client: TestClient, session: Session, key: str, email: str, role: str
     signed_in = client.post("/v1/sessions", json={"email": email, "password": PASSWORD})
     assert signed_in.status_code == 201, signed_in.text
     csrf: str = signed_in.json()["csrf_token"]
+    if role in ("focal_point", "secretariat"):  # enrol the second factor they need
+        secret = client.post("/v1/me/totp", headers={"X-CSRF-Token": csrf}).json()["secret"]
+        confirmed = client.post("/v1/me/totp/confirm", headers={"X-CSRF-Token": csrf},
+                                json={"code": pyotp.TOTP(secret).now()})
+        assert confirmed.status_code == 200, confirmed.text
     return csrf
 
 

@@ -33,6 +33,7 @@ class Rule:
     roles: frozenset[Role]
     anonymous: bool  # allowed for anonymous callers when CNA_PUBLIC_READ is true
     signed_out: bool = False  # allowed for anonymous callers whatever CNA_PUBLIC_READ says
+    during_enrolment: bool = False  # open to a session whose second factor is pending
 
 
 ROUTE_RULES: dict[tuple[str, str], Rule] = {}
@@ -82,15 +83,21 @@ async def _session_principal(request: Request, session: Session) -> Principal:
 
 
 def rule(method: str, path: str, *roles: Role, anonymous: bool = False,
-         signed_out: bool = False) -> Any:
+         signed_out: bool = False, during_enrolment: bool = False) -> Any:
     """Register the access rule of one route and return the dependency enforcing it.
     ``signed_out`` opens it to anonymous callers even when public reading is off (for
-    signing in)."""
+    signing in); ``during_enrolment`` to a person whose role requires a second factor
+    they have not enrolled yet (elsewhere such a caller is anonymous, or refused)."""
     entry = Rule(roles=frozenset(roles), anonymous=anonymous or signed_out,
-                 signed_out=signed_out)
+                 signed_out=signed_out, during_enrolment=during_enrolment)
     ROUTE_RULES[(method.upper(), path)] = entry
 
     async def enforce(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if principal.second_factor_pending and not entry.during_enrolment:
+            if entry.signed_out or (entry.anonymous and get_settings().public_read):
+                return ANONYMOUS
+            raise Problem(status=403, detail="enrol the second factor first "
+                                             "(POST /v1/me/totp)")
         if principal.anonymous:
             if entry.signed_out or (entry.anonymous and get_settings().public_read):
                 return principal
@@ -103,6 +110,6 @@ def rule(method: str, path: str, *roles: Role, anonymous: bool = False,
     return Depends(enforce)
 
 
-def readers(method: str, path: str) -> Any:
+def readers(method: str, path: str, during_enrolment: bool = False) -> Any:
     """Every role, and anonymous callers while public reading is on."""
-    return rule(method, path, *ALL_ROLES, anonymous=True)
+    return rule(method, path, *ALL_ROLES, anonymous=True, during_enrolment=during_enrolment)

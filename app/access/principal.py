@@ -27,6 +27,9 @@ class Principal:
     # A person signed in with a session (app/accounts), rather than a key.
     account_id: uuid.UUID | None = None
     session_id: uuid.UUID | None = None
+    # Signed in, but the role requires a second factor not enrolled yet: only the routes
+    # of enrolment (rule(..., during_enrolment=True)) take this caller.
+    second_factor_pending: bool = False
 
     @property
     def anonymous(self) -> bool:

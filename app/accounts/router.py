@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from app.access.policy import ALL_ROLES, readers, rule
 from app.access.principal import Principal, Role
 from app.access.router import resolve_countries
-from app.accounts import reset, service, throttle
+from app.accounts import reset, service, throttle, totp
 from app.accounts.cookies import clear_session_cookie, session_token, set_session_cookie
 from app.accounts.models import Account
 from app.accounts.passwords import Passwords
@@ -64,6 +64,9 @@ class AcceptIn(BaseModel):
 class SignInIn(BaseModel):
     email: Annotated[Text, StringConstraints(max_length=320)]
     password: Password
+    totp: Annotated[Text, StringConstraints(max_length=64)] | None = Field(
+        default=None, description="once a second factor is enrolled: the current code of "
+                                  "the authenticator app, or an unused recovery code")
 
 
 class AccountOut(BaseModel):
@@ -92,11 +95,20 @@ class MeOut(BaseModel):
     csrf_token: str | None = Field(default=None, description="Send it as X-CSRF-Token with "
                                                               "every state-changing request "
                                                               "signed in with the session")
+    second_factor: SecondFactorOut | None = None
+
+
+class SecondFactorOut(BaseModel):
+    enrolled: bool
+    required: bool
 
 
 class SignedIn(BaseModel):
     account: AccountOut
     csrf_token: str
+    second_factor: totp.SecondFactorState = Field(
+        description="enrolment_required: the session serves only GET /v1/me, "
+                    "POST /v1/me/totp, POST /v1/me/totp/confirm and signing out")
 
 
 def account_out(row: Account) -> dict[str, Any]:
@@ -119,7 +131,8 @@ def _passwords(request: Request) -> Passwords:
 
 @router.get("/v1/me", response_model=MeOut, responses=problem_responses(401))
 def me(request: Request, session: SessionDep,
-       principal: Principal = readers("GET", "/v1/me")) -> Response:
+       principal: Principal = readers("GET", "/v1/me", during_enrolment=True)
+       ) -> Response:
     """Who the caller is: anonymous, a key, or a person signed in (then with the CSRF
     token their state-changing requests must carry)."""
     body: dict[str, Any] = {"kind": "anonymous", "role": principal.role,
@@ -133,6 +146,9 @@ def me(request: Request, session: SessionDep,
         token = session_token(request, settings) or ""
         body.update(kind="session", account=account_out(account) if account else None,
                     csrf_token=csrf_token(settings.secret_key, token))
+        if account is not None:
+            body["second_factor"] = {"enrolled": totp.enrolled(session, account.id),
+                                     "required": totp.required(account.role)}
     return json_response(request, body, headers=NO_STORE)
 
 
@@ -150,10 +166,12 @@ def sign_in(request: Request, session: SessionDep, body: SignInIn,
                                   client_address=_client(request), now=now):
         token, _, account = service.sign_in(
             session, _passwords(request), settings, email=body.email, password=body.password,
-            client_address=_client(request), user_agent=request.headers.get("user-agent"))
+            client_address=_client(request), user_agent=request.headers.get("user-agent"),
+            second_factor=body.totp)
     session.commit()
     response = json_response(request, {"account": account_out(account),
-                                       "csrf_token": csrf_token(settings.secret_key, token)},
+                                       "csrf_token": csrf_token(settings.secret_key, token),
+                                       "second_factor": totp.state(session, account)},
                              headers=NO_STORE)
     response.status_code = 201
     set_session_cookie(response, settings, token)
@@ -163,7 +181,7 @@ def sign_in(request: Request, session: SessionDep, body: SignInIn,
 @router.delete("/v1/sessions/current", status_code=204, responses=problem_responses(401, 409))
 def sign_out(request: Request, session: SessionDep,
              principal: Principal = rule("DELETE", "/v1/sessions/current",
-                                         *ALL_ROLES)) -> Response:
+                                         *ALL_ROLES, during_enrolment=True)) -> Response:
     """Sign out: the session ends, and the cookie is cleared."""
     if principal.session_id is None:
         raise Problem(status=409, detail="this request is not signed in with a session")

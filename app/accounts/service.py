@@ -304,14 +304,21 @@ def end_sessions(session: Session, account_id: uuid.UUID, reason: str) -> None:
 # -- sessions -------------------------------------------------------------------------------
 
 def sign_in(session: Session, passwords: Passwords, settings: Settings, *, email: str,
-            password: str, client_address: str | None,
-            user_agent: str | None) -> tuple[str, AccountSession, Account]:
-    """A new session for the right e-mail and password, else the same 401 whatever was
-    wrong, after the same hash work (a dummy hash for an unknown address)."""
+            password: str, client_address: str | None, user_agent: str | None,
+            second_factor: str | None = None,
+            now: datetime | None = None) -> tuple[str, AccountSession, Account]:
+    """A new session for the right e-mail and password, and the second factor (a TOTP
+    or recovery code) once enrolled; else the same 401 whatever was wrong, after the same
+    hash work (a dummy hash for an unknown address)."""
+    from app.accounts import totp
+
     account = find_by_email(session, email) if len(email) <= 320 else None
     stored = account.password_hash if account is not None else None
     matches, new_hash = passwords.verify(password[:1024], stored)
     if account is None or not matches or not _may_sign_in(session, account):
+        raise Problem(status=401, detail=SIGN_IN_REFUSED)
+    if not totp.check_at_sign_in(session, account, second_factor, now or datetime.now(UTC),
+                                 client_address):
         raise Problem(status=401, detail=SIGN_IN_REFUSED)
     if new_hash is not None:  # the hash parameters changed since it was made
         account.password_hash = new_hash
@@ -376,8 +383,11 @@ def resolve_session(session: Session, settings: Settings, token: str) -> Princip
         session.commit()
     role = Role(account.role)
     countries = frozenset(account.countries) if account.countries else None
+    from app.accounts import totp
+
     return Principal(role=role, countries=countries, account_id=account.id,
-                     session_id=row.id)
+                     session_id=row.id,
+                     second_factor_pending=totp.pending(session, account.id, role))
 
 
 def _end(session: Session, row: AccountSession, now: datetime, reason: str) -> None:

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from app.access import models as access_models
 from app.accounts import access_request_models
 from app.accounts import models as account_models
+from app.accounts import totp_models as account_totp_models
 from app.authorities import models as authority_models
 from app.changes import models as change_models
 from app.mail import models as mail_models
@@ -20,6 +21,7 @@ __all__ = [
     "access_models",
     "access_request_models",
     "account_models",
+    "account_totp_models",
     "authority_models",
     "change_models",
     "mail_models",

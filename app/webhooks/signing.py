@@ -5,8 +5,9 @@ A secret is ``whsec_`` + base64 of 32 random bytes.  A message is signed as
 ``webhook-signature: v1,<signature>``, where ``key`` is the base64-decoded part of the
 secret (https://www.standardwebhooks.com/).
 
-Secrets must be usable for signing, so they are stored encrypted (Fernet: AES-128-CBC +
-HMAC-SHA256) with a key derived from ``CNA_SECRET_KEY``, never in clear.
+Secrets must be usable for signing, so they are stored encrypted (app/core/crypto.py:
+Fernet, AES-128-CBC + HMAC-SHA256) with a key derived from ``CNA_SECRET_KEY``, never in
+clear.
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ import hashlib
 import hmac
 import secrets
 
-from cryptography.fernet import Fernet
-
-from app.core.settings import get_settings
+from app.core import crypto
 
 SECRET_PREFIX = "whsec_"
 
@@ -27,18 +26,16 @@ def generate_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def _fernet(secret_key: str | None = None) -> Fernet:
-    material = (secret_key or get_settings().secret_key).encode()
-    key = hashlib.sha256(b"cna-webhook-secrets:" + material).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
+# The key derivation's context; unchanged, so secrets stored before stay readable.
+ENCRYPTION_CONTEXT = "cna-webhook-secrets"
 
 
 def encrypt_secret(secret: str, secret_key: str | None = None) -> str:
-    return _fernet(secret_key).encrypt(secret.encode()).decode()
+    return crypto.encrypt(secret, ENCRYPTION_CONTEXT, secret_key)
 
 
 def decrypt_secret(ciphertext: str, secret_key: str | None = None) -> str:
-    return _fernet(secret_key).decrypt(ciphertext.encode()).decode()
+    return crypto.decrypt(ciphertext, ENCRYPTION_CONTEXT, secret_key)
 
 
 def signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
