@@ -5,6 +5,7 @@ tests/test_web_accounts_browser.py)."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -272,3 +273,31 @@ def test_sign_out_one_session_or_everywhere_from_my_account(
     session.expire_all()
     assert all(s.ended_at is not None for s in session.scalars(select(AccountSession)))
 
+
+
+def test_the_sign_in_page_takes_the_second_factor_code(
+        client: TestClient, session: Session, secretariat: str, bra: Any) -> None:
+    """Once a second factor is enrolled, the page signs in only with its code."""
+    import pyotp
+
+    from tests.test_totp import _enrol
+
+    accept(client, invited(client, session, secretariat, bra))
+    signed_in = client.post("/v1/sessions", json={"email": "ana@example.org",
+                                                  "password": PASSWORD})
+    assert signed_in.status_code == 201, signed_in.text
+    now = datetime.now(UTC)
+    secret, _ = _enrol(client, signed_in.json()["csrf_token"], now)
+    client.cookies.clear()
+
+    page = client.get("/sign-in")
+    assert 'name="totp"' in page.text and 'autocomplete="one-time-code"' in page.text
+    without_code = sign_in(client, "ana@example.org")
+    assert without_code.status_code == 401
+    form = client.get("/sign-in")
+    with_code = client.post("/sign-in", data={
+        "csrf": csrf_of(form.text), "email": "ana@example.org", "password": PASSWORD,
+        "totp": pyotp.TOTP(secret).at(now + timedelta(seconds=30)), "next": "/account"},
+        follow_redirects=False)
+    assert with_code.status_code == 303, with_code.text
+    assert client.get("/v1/me").json()["kind"] == "session"

@@ -254,6 +254,7 @@ def change_account(request: Request, session: SessionDep, account_id: uuid.UUID,
     session.commit()
     return json_response(request, account_out(account))
 
+
 class ResetRequestIn(BaseModel):
     email: Annotated[Text, StringConstraints(max_length=320)]
 

@@ -18,6 +18,16 @@ ACCOUNT_STRINGS: dict[str, dict[str, str]] = {
                       "ar": "عنوان البريد الإلكتروني"},
     "password": {"en": "Password", "fr": "Mot de passe", "es": "Contraseña", "ru": "Пароль",
                  "zh": "密码", "ar": "كلمة المرور"},
+    "second_factor_code": {"en": "Authenticator or recovery code (once a second factor is set up)",
+                           "fr": "Code d'authentification ou de secours (si un second facteur "
+                                 "est activé)",
+                           "es": "Código de autenticación o de recuperación (si hay un segundo "
+                                 "factor activado)",
+                           "ru": "Код аутентификатора или резервный код (если подключён второй "
+                                 "фактор)",
+                           "zh": "验证器代码或恢复代码（已启用第二重验证时）",
+                           "ar": "رمز تطبيق المصادقة أو رمز الاسترداد "
+                                 "(إذا كان العامل الثاني مفعّلًا)"},
     "sign_in_refused": {"en": "The e-mail address or the password is not right.",
                         "fr": "L'adresse électronique ou le mot de passe est incorrect.",
                         "es": "La dirección de correo o la contraseña no son correctas.",

@@ -161,7 +161,8 @@ def sign_in(request: Request, session: SessionDep, lang: LangDep,
             token, _, _ = accounts.sign_in(
                 session, _passwords(request), settings, email=email,
                 password=form.fields.get("password", ""), client_address=_client(request),
-                user_agent=request.headers.get("user-agent"))
+                user_agent=request.headers.get("user-agent"),
+                second_factor=form.fields.get("totp", "").strip()[:64] or None)
     except Problem as exc:
         session.rollback()
         refusal = exc
