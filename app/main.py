@@ -194,7 +194,7 @@ def _document_common_problems(schema: dict[str, Any]) -> None:
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             extra = dict(_COMMON_PROBLEMS)
-            if method in ("post", "put", "patch"):
+            if method in ("post", "put", "patch") or "requestBody" in operation:
                 extra.update(_BODY_PROBLEMS)
             rule = ROUTE_RULES.get((method.upper(), path))
             if rule is not None and rule.roles != ALL_ROLES:

@@ -77,6 +77,14 @@ def fuzz_target(db_url: str, session: Session, reference: ReferenceData,
     """A live server with one record, its rate limits lifted."""
     monkeypatch.setenv("CNA_RATE_LIMIT_ANONYMOUS", LIFTED_RATE_LIMIT)
     monkeypatch.setenv("CNA_RATE_LIMIT_KEY", LIFTED_RATE_LIMIT)
+    # The budgets of sign-in, password reset and access requests, lifted as far as their
+    # settings allow (the 429s they give are tested in their own files).
+    for name, most in (("CNA_SIGN_IN_FREE_FAILURES", 1000), ("CNA_SIGN_IN_LOCK_FAILURES", 1000),
+                       ("CNA_SIGN_IN_ADDRESS_FREE_FAILURES", 100_000),
+                       ("CNA_PASSWORD_RESET_PER_HOUR", 1000),
+                       ("CNA_PASSWORD_RESET_ADDRESS_PER_HOUR", 100_000),
+                       ("CNA_ACCESS_REQUESTS_PER_DAY", 100)):
+        monkeypatch.setenv(name, str(most))
     # Thousands of requests: keep warnings and errors, not one access line per request.
     monkeypatch.setenv("CNA_LOG_LEVEL", "warning")
     get_settings.cache_clear()
