@@ -186,5 +186,6 @@ def test_the_sign_in_page_is_throttled_like_the_api(client: TestClient,
     refused = sign_in_page(client, "page@example.org", WRONG)
     assert refused.status_code == 429
     assert refused.headers["Retry-After"] in ("1", "2")
+    assert "Too many attempts" in refused.text  # in the page's language, not the API's detail
     assert "set-cookie" not in refused.headers or "cna_session" not in \
         refused.headers["set-cookie"]

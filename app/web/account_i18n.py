@@ -34,6 +34,15 @@ ACCOUNT_STRINGS: dict[str, dict[str, str]] = {
                         "ru": "Неверный адрес электронной почты или пароль.",
                         "zh": "电子邮件地址或密码不正确。",
                         "ar": "عنوان البريد الإلكتروني أو كلمة المرور غير صحيحة."},
+    "sign_in_wait": {"en": "Too many attempts that were not right. Wait a little, then try "
+                           "again.",
+                     "fr": "Trop de tentatives incorrectes. Attendez un peu, puis réessayez.",
+                     "es": "Demasiados intentos incorrectos. Espere un momento y vuelva a "
+                           "intentarlo.",
+                     "ru": "Слишком много неверных попыток. Подождите немного и попробуйте "
+                           "снова.",
+                     "zh": "错误尝试次数过多。请稍候再试。",
+                     "ar": "محاولات غير صحيحة كثيرة جدًا. انتظر قليلًا ثم أعد المحاولة."},
     "sign_in_hint": {"en": "Accounts are for the authorities listed in the directory. "
                            "Machines keep using API keys.",
                      "fr": "Les comptes sont réservés aux autorités du répertoire. Les "

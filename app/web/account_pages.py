@@ -167,7 +167,8 @@ def sign_in(request: Request, session: SessionDep, lang: LangDep,
         session.rollback()
         refusal = exc
         t = i18n.strings(lang)
-        error = t["sign_in_refused"] if exc.status == 401 else (exc.detail or exc.title)
+        error = {401: t["sign_in_refused"], 429: t["sign_in_wait"]}.get(
+            exc.status, exc.detail or exc.title)
         return _with_form_cookie(request, lambda csrf: page(
             request, "sign_in.html", lang, status=refusal.status, csrf=csrf, email=email,
             error=error, next=form.fields.get("next", "")[:500], notice=None,
