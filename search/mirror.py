@@ -145,7 +145,7 @@ class Relay:
 
 
 def backlog(session: Session) -> dict[str, Any]:
-    """Pending change rows and the age of the oldest, for /readyz and /metrics."""
+    """Pending change rows and the age of the oldest, for /metrics."""
     row = session.execute(text(
         "SELECT count(*), extract(epoch FROM now() - min(created_at)), "
         "max(mirror_attempts) FROM changes WHERE mirrored_at IS NULL")).one()
