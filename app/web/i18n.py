@@ -1,268 +1,35 @@
 """The interface in the six UN languages.  Data (country, type, instrument names) comes
-from the reference tables; these are only the page's own words."""
+from the reference tables; these are only the page's own words, kept as data in
+``strings/*.json``."""
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
+
 from app.core.i18n import parse_accept_language
-from app.web.account_i18n import ACCOUNT_STRINGS
 
 UI_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 RTL = frozenset({"ar"})
 NATIVE = {"ar": "العربية", "zh": "中文", "en": "English", "fr": "Français", "ru": "Русский",
           "es": "Español"}
 
-_S: dict[str, dict[str, str]] = {
-    "title": {"en": "CNA Directory", "fr": "Répertoire des autorités nationales compétentes",
-              "es": "Directorio de autoridades nacionales competentes",
-              "ru": "Справочник компетентных национальных органов",
-              "zh": "国家主管机关名录", "ar": "دليل السلطات الوطنية المختصة"},
-    "tagline": {"en": "Who receives a request, in what language, by which channel",
-                "fr": "Qui reçoit une demande, dans quelle langue, par quelle voie",
-                "es": "Quién recibe una solicitud, en qué idioma, por qué vía",
-                "ru": "Кто принимает запрос, на каком языке, по какому каналу",
-                "zh": "由谁接收请求、使用何种语文、通过何种渠道",
-                "ar": "من يتلقى الطلب، وبأي لغة، وعبر أي قناة"},
-    "skip": {"en": "Skip to content", "fr": "Aller au contenu", "es": "Ir al contenido",
-             "ru": "Перейти к содержанию", "zh": "跳到内容", "ar": "انتقل إلى المحتوى"},
-    "language": {"en": "Language", "fr": "Langue", "es": "Idioma", "ru": "Язык", "zh": "语言",
-                 "ar": "اللغة"},
-    "nav_search": {"en": "Search", "fr": "Recherche", "es": "Búsqueda", "ru": "Поиск",
-                   "zh": "搜索", "ar": "البحث"},
-    "nav_route": {"en": "Route card", "fr": "Fiche d'acheminement", "es": "Ficha de ruta",
-                  "ru": "Маршрутная карточка", "zh": "请求路线卡", "ar": "بطاقة المسار"},
-    "search_label": {"en": "Search authorities", "fr": "Rechercher une autorité",
-                     "es": "Buscar autoridades", "ru": "Поиск органов", "zh": "搜索主管机关",
-                     "ar": "البحث عن السلطات"},
-    "search_hint": {"en": "Name, acronym, city or country, in any language. Results appear "
-                          "as you type; press the down arrow to reach them.",
-                    "fr": "Nom, sigle, ville ou pays, dans toute langue. Les résultats "
-                          "s'affichent pendant la saisie ; flèche bas pour les atteindre.",
-                    "es": "Nombre, sigla, ciudad o país, en cualquier idioma. Los resultados "
-                          "aparecen al escribir; flecha abajo para llegar a ellos.",
-                    "ru": "Название, аббревиатура, город или страна на любом языке. "
-                          "Результаты появляются по мере ввода; стрелка вниз — к ним.",
-                    "zh": "名称、缩写、城市或国家，任何语文均可。"
-                          "输入时即显示结果；按下箭头键进入结果。",
-                    "ar": "الاسم أو المختصر أو المدينة أو البلد، بأي لغة. تظهر النتائج أثناء "
-                          "الكتابة؛ اضغط السهم لأسفل للوصول إليها."},
-    "filters": {"en": "Filters", "fr": "Filtres", "es": "Filtros", "ru": "Фильтры",
-                "zh": "筛选", "ar": "عوامل التصفية"},
-    "country": {"en": "Country", "fr": "Pays", "es": "País", "ru": "Страна", "zh": "国家",
-                "ar": "البلد"},
-    "type": {"en": "Type of request", "fr": "Type de demande", "es": "Tipo de solicitud",
-             "ru": "Вид запроса", "zh": "请求类型", "ar": "نوع الطلب"},
-    "accepted_language": {"en": "Accepted language", "fr": "Langue acceptée",
-                          "es": "Idioma aceptado", "ru": "Принимаемый язык", "zh": "接受的语文",
-                          "ar": "اللغة المقبولة"},
-    "any": {"en": "Any", "fr": "Tous", "es": "Todos", "ru": "Любой", "zh": "全部",
-            "ar": "الكل"},
-    "search_button": {"en": "Search", "fr": "Rechercher", "es": "Buscar", "ru": "Найти",
-                      "zh": "搜索", "ar": "بحث"},
-    "results": {"en": "Results", "fr": "Résultats", "es": "Resultados", "ru": "Результаты",
-                "zh": "结果", "ar": "النتائج"},
-    "results_count": {"en": "{n} authorities found", "fr": "{n} autorités trouvées",
-                      "es": "{n} autoridades encontradas", "ru": "Найдено органов: {n}",
-                      "zh": "找到 {n} 个主管机关", "ar": "عدد السلطات التي عُثر عليها: {n}"},
-    "no_results": {"en": "No authority found.", "fr": "Aucune autorité trouvée.",
-                   "es": "No se encontró ninguna autoridad.", "ru": "Ничего не найдено.",
-                   "zh": "未找到主管机关。", "ar": "لم يُعثر على أي سلطة."},
-    "searching": {"en": "Searching…", "fr": "Recherche…", "es": "Buscando…",
-                  "ru": "Поиск…", "zh": "正在搜索…", "ar": "جارٍ البحث…"},
-    "search_failed": {"en": "The search failed; try again.",
-                      "fr": "La recherche a échoué ; réessayez.",
-                      "es": "La búsqueda falló; inténtelo de nuevo.",
-                      "ru": "Поиск не удался; повторите попытку.",
-                      "zh": "搜索失败，请重试。", "ar": "تعذر البحث؛ حاول مرة أخرى."},
-    "api_key": {"en": "API key", "fr": "Clé d'API", "es": "Clave de API", "ru": "Ключ API",
-                "zh": "API 密钥", "ar": "مفتاح واجهة البرمجة"},
-    "use_key": {"en": "Use key", "fr": "Utiliser la clé", "es": "Usar la clave",
-                "ru": "Использовать ключ", "zh": "使用密钥", "ar": "استخدام المفتاح"},
-    "forget_key": {"en": "Forget key", "fr": "Oublier la clé", "es": "Olvidar la clave",
-                   "ru": "Забыть ключ", "zh": "清除密钥", "ar": "نسيان المفتاح"},
-    "key_hint": {"en": "Kept in this browser tab only and sent as a Bearer token.",
-                 "fr": "Conservée dans cet onglet uniquement, envoyée comme jeton Bearer.",
-                 "es": "Se guarda solo en esta pestaña y se envía como token Bearer.",
-                 "ru": "Хранится только в этой вкладке и передаётся как токен Bearer.",
-                 "zh": "仅保存在此浏览器标签页中，并作为 Bearer 令牌发送。",
-                 "ar": "يُحفظ في علامة التبويب هذه فقط ويُرسل كرمز Bearer."},
-    "key_active": {"en": "A key is in use: you see what it allows.",
-                   "fr": "Une clé est utilisée : vous voyez ce qu'elle permet.",
-                   "es": "Se usa una clave: ve lo que esta permite.",
-                   "ru": "Используется ключ: вы видите то, что он разрешает.",
-                   "zh": "正在使用密钥：您可查看其允许的内容。",
-                   "ar": "يُستخدم مفتاح: تظهر لك البيانات التي يسمح بها."},
-    "key_refused": {"en": "The key was refused.", "fr": "La clé a été refusée.",
-                    "es": "La clave fue rechazada.", "ru": "Ключ отклонён.",
-                    "zh": "密钥被拒绝。", "ar": "رُفض المفتاح."},
-    "public_view": {"en": "Public view: named contacts and restricted numbers are hidden.",
-                    "fr": "Vue publique : les contacts nominatifs et numéros restreints sont "
-                          "masqués.",
-                    "es": "Vista pública: se ocultan los contactos nominales y los números "
-                          "restringidos.",
-                    "ru": "Открытый режим: именные контакты и закрытые номера скрыты.",
-                    "zh": "公开视图：具名联系人和受限号码已隐藏。",
-                    "ar": "العرض العام: أسماء جهات الاتصال والأرقام المقيدة مخفية."},
-    "key_needed": {"en": "Sign in to read this directory.",
-                   "fr": "Connectez-vous pour consulter ce répertoire.",
-                   "es": "Inicie sesión para consultar este directorio.",
-                   "ru": "Войдите, чтобы читать справочник.",
-                   "zh": "请登录后查阅本名录。", "ar": "سجّل الدخول لقراءة هذا الدليل."},
-    "not_found": {"en": "No such authority.", "fr": "Autorité introuvable.",
-                  "es": "Autoridad no encontrada.", "ru": "Орган не найден.",
-                  "zh": "未找到该主管机关。", "ar": "لا توجد هذه السلطة."},
-    "back": {"en": "Back to search", "fr": "Retour à la recherche", "es": "Volver a la búsqueda",
-             "ru": "Назад к поиску", "zh": "返回搜索", "ar": "العودة إلى البحث"},
-    "vcard": {"en": "Contact card (vCard)", "fr": "Fiche contact (vCard)",
-              "es": "Tarjeta de contacto (vCard)", "ru": "Карточка контакта (vCard)",
-              "zh": "联系人名片 (vCard)", "ar": "بطاقة الاتصال (vCard)"},
-    "address": {"en": "Address", "fr": "Adresse", "es": "Dirección", "ru": "Адрес",
-                "zh": "地址", "ar": "العنوان"},
-    "phones": {"en": "Telephone", "fr": "Téléphone", "es": "Teléfono", "ru": "Телефон",
-               "zh": "电话", "ar": "الهاتف"},
-    "emails": {"en": "E-mail", "fr": "Courriel", "es": "Correo electrónico",
-               "ru": "Электронная почта", "zh": "电子邮件", "ar": "البريد الإلكتروني"},
-    "website": {"en": "Website", "fr": "Site web", "es": "Sitio web", "ru": "Сайт",
-                "zh": "网站", "ar": "الموقع الإلكتروني"},
-    "contacts": {"en": "Named contacts", "fr": "Contacts nominatifs",
-                 "es": "Contactos nominales", "ru": "Контактные лица", "zh": "具名联系人",
-                 "ar": "جهات الاتصال"},
-    "notes": {"en": "Notes", "fr": "Remarques", "es": "Notas", "ru": "Примечания",
-              "zh": "说明", "ar": "ملاحظات"},
-    "designations": {"en": "Designations", "fr": "Désignations", "es": "Designaciones",
-                     "ru": "Назначения", "zh": "指定", "ar": "التعيينات"},
-    "instrument": {"en": "Instrument", "fr": "Instrument", "es": "Instrumento",
-                   "ru": "Документ", "zh": "文书", "ar": "الصك"},
-    "article": {"en": "Article", "fr": "Article", "es": "Artículo", "ru": "Статья",
-                "zh": "条款", "ar": "المادة"},
-    "territory": {"en": "Limited to", "fr": "Limité à", "es": "Limitado a",
-                  "ru": "Ограничено", "zh": "限于", "ar": "مقصور على"},
-    "languages": {"en": "Languages accepted", "fr": "Langues acceptées",
-                  "es": "Idiomas aceptados", "ru": "Принимаемые языки", "zh": "接受的语文",
-                  "ar": "اللغات المقبولة"},
-    "channels": {"en": "Channels", "fr": "Voies", "es": "Vías", "ru": "Каналы", "zh": "渠道",
-                 "ar": "القنوات"},
-    "means": {"en": "Means", "fr": "Moyens", "es": "Medios", "ru": "Способы", "zh": "方式",
-              "ar": "الوسائل"},
-    "urgent": {"en": "Urgent requests", "fr": "Demandes urgentes",
-               "es": "Solicitudes urgentes", "ru": "Срочные запросы", "zh": "紧急请求",
-               "ar": "الطلبات العاجلة"},
-    "requirements": {"en": "Requirements", "fr": "Exigences", "es": "Requisitos",
-                     "ru": "Требования", "zh": "要求", "ar": "المتطلبات"},
-    "dual_criminality": {"en": "Dual criminality", "fr": "Double incrimination",
-                         "es": "Doble incriminación", "ru": "Обоюдная преступность",
-                         "zh": "双重犯罪", "ar": "ازدواجية التجريم"},
-    "legal_basis": {"en": "Convention accepted as legal basis",
-                    "fr": "Convention acceptée comme base légale",
-                    "es": "Convención aceptada como base jurídica",
-                    "ru": "Конвенция признаётся правовым основанием",
-                    "zh": "接受公约作为法律依据", "ar": "تُقبل الاتفاقية أساسًا قانونيًا"},
-    "yes": {"en": "Yes", "fr": "Oui", "es": "Sí", "ru": "Да", "zh": "是", "ar": "نعم"},
-    "no": {"en": "No", "fr": "Non", "es": "No", "ru": "Нет", "zh": "否", "ar": "لا"},
-    "unknown": {"en": "Not stated", "fr": "Non précisé", "es": "No indicado",
-                "ru": "Не указано", "zh": "未说明", "ar": "غير محدد"},
-    "office_hours": {"en": "Office hours", "fr": "Heures d'ouverture",
-                     "es": "Horario de atención", "ru": "Часы работы", "zh": "办公时间",
-                     "ar": "ساعات العمل"},
-    "local_time": {"en": "Local time there", "fr": "Heure locale", "es": "Hora local",
-                   "ru": "Местное время", "zh": "当地时间", "ar": "التوقيت المحلي"},
-    "open_now": {"en": "Open now", "fr": "Ouvert maintenant", "es": "Abierto ahora",
-                 "ru": "Сейчас открыто", "zh": "现在办公", "ar": "مفتوح الآن"},
-    "closed_now": {"en": "Closed now", "fr": "Fermé maintenant", "es": "Cerrado ahora",
-                   "ru": "Сейчас закрыто", "zh": "现在不办公", "ar": "مغلق الآن"},
-    "hours_unknown": {"en": "Hours not known", "fr": "Horaires inconnus",
-                      "es": "Horario desconocido", "ru": "Часы работы неизвестны",
-                      "zh": "办公时间不详", "ar": "ساعات العمل غير معروفة"},
-    "next_opening": {"en": "Opens", "fr": "Ouvre", "es": "Abre", "ru": "Откроется",
-                     "zh": "下次办公", "ar": "يفتح"},
-    "closes_at": {"en": "Closes", "fr": "Ferme", "es": "Cierra", "ru": "Закроется",
-                  "zh": "结束办公", "ar": "يغلق"},
-    "from": {"en": "Requesting State", "fr": "État requérant", "es": "Estado requirente",
-             "ru": "Запрашивающее государство", "zh": "请求国", "ar": "الدولة الطالبة"},
-    "to": {"en": "Requested State", "fr": "État requis", "es": "Estado requerido",
-           "ru": "Запрашиваемое государство", "zh": "被请求国", "ar": "الدولة متلقية الطلب"},
-    "region": {"en": "Region (ISO 3166-2, optional)", "fr": "Région (ISO 3166-2, facultatif)",
-               "es": "Región (ISO 3166-2, opcional)",
-               "ru": "Регион (ISO 3166-2, необязательно)", "zh": "地区（ISO 3166-2，可选）",
-               "ar": "المنطقة (ISO 3166-2، اختياري)"},
-    "choose": {"en": "Choose…", "fr": "Choisir…", "es": "Elegir…", "ru": "Выберите…",
-               "zh": "请选择…", "ar": "اختر…"},
-    "show_route": {"en": "Show the route", "fr": "Afficher l'acheminement",
-                   "es": "Mostrar la ruta", "ru": "Показать маршрут", "zh": "显示路线",
-                   "ar": "عرض المسار"},
-    "translation_needed": {"en": "Translation needed, into one of",
-                           "fr": "Traduction nécessaire, dans l'une de ces langues",
-                           "es": "Se necesita traducción a uno de estos idiomas",
-                           "ru": "Нужен перевод на один из языков",
-                           "zh": "需要翻译为下列语文之一", "ar": "يلزم ترجمة إلى إحدى اللغات"},
-    "no_translation": {"en": "No translation needed; accepted",
-                       "fr": "Pas de traduction nécessaire ; acceptée",
-                       "es": "No se necesita traducción; aceptado",
-                       "ru": "Перевод не нужен; принимается",
-                       "zh": "无需翻译；接受", "ar": "لا حاجة إلى ترجمة؛ مقبولة"},
-    "shared_networks": {"en": "Networks both States belong to",
-                        "fr": "Réseaux dont les deux États sont membres",
-                        "es": "Redes a las que pertenecen ambos Estados",
-                        "ru": "Сети, в которые входят оба государства",
-                        "zh": "两国均参加的网络", "ar": "الشبكات التي تنتمي إليها الدولتان"},
-    "network_hint": {"en": "Their contact points or secure channel may be the faster route.",
-                     "fr": "Leurs points de contact ou leur canal sécurisé peuvent être plus "
-                           "rapides.",
-                     "es": "Sus puntos de contacto o su canal seguro pueden ser la vía más "
-                           "rápida.",
-                     "ru": "Их контактные лица или защищённый канал могут быть быстрее.",
-                     "zh": "其联络点或安全渠道可能更快捷。",
-                     "ar": "قد تكون نقاط الاتصال أو القناة الآمنة لديها الطريق الأسرع."},
-    "no_route": {"en": "Nothing is designated for this request.",
-                 "fr": "Rien n'est désigné pour cette demande.",
-                 "es": "No hay nada designado para esta solicitud.",
-                 "ru": "Для этого запроса ничего не назначено.",
-                 "zh": "没有为此类请求指定的机关。", "ar": "لم تُعيَّن أي جهة لهذا الطلب."},
-    "alternatives": {"en": "Nearest alternatives", "fr": "Alternatives les plus proches",
-                     "es": "Alternativas más cercanas", "ru": "Ближайшие альтернативы",
-                     "zh": "最接近的替代选择", "ar": "أقرب البدائل"},
-    "whole_state": {"en": "Whole State", "fr": "Tout l'État", "es": "Todo el Estado",
-                    "ru": "Всё государство", "zh": "全国", "ar": "كامل الدولة"},
-    "verified_on": {"en": "Verified on", "fr": "Vérifié le", "es": "Verificado el",
-                    "ru": "Проверено", "zh": "核实日期", "ar": "تاريخ التحقق"},
-    "central_authority": {"en": "Central authority", "fr": "Autorité centrale",
-                          "es": "Autoridad central", "ru": "Центральный орган",
-                          "zh": "中央机关", "ar": "السلطة المركزية"},
-    "competent_authority": {"en": "Competent authority", "fr": "Autorité compétente",
-                            "es": "Autoridad competente", "ru": "Компетентный орган",
-                            "zh": "主管机关", "ar": "السلطة المختصة"},
-    "focal_point": {"en": "Focal point", "fr": "Point focal", "es": "Punto focal",
-                    "ru": "Координационный центр", "zh": "联络点", "ar": "جهة الاتصال"},
-    "diplomatic": {"en": "Diplomatic channel", "fr": "Voie diplomatique",
-                   "es": "Vía diplomática", "ru": "Дипломатический канал",
-                   "zh": "外交渠道", "ar": "القناة الدبلوماسية"},
-    "direct_judicial": {"en": "Direct between judicial authorities",
-                        "fr": "Directe entre autorités judiciaires",
-                        "es": "Directa entre autoridades judiciales",
-                        "ru": "Напрямую между судебными органами",
-                        "zh": "司法机关直接联系", "ar": "مباشرة بين السلطات القضائية"},
-    "interpol": {"en": "INTERPOL", "fr": "INTERPOL", "es": "INTERPOL", "ru": "Интерпол",
-                 "zh": "国际刑警组织", "ar": "الإنتربول"},
-    "post": {"en": "Post", "fr": "Courrier", "es": "Correo postal", "ru": "Почта",
-             "zh": "邮寄", "ar": "البريد"},
-    "email": {"en": "E-mail", "fr": "Courriel", "es": "Correo electrónico",
-              "ru": "Эл. почта", "zh": "电子邮件", "ar": "البريد الإلكتروني"},
-    "fax": {"en": "Fax", "fr": "Télécopie", "es": "Fax", "ru": "Факс", "zh": "传真",
-            "ar": "الفاكس"},
-    "secure_platform": {"en": "Secure platform", "fr": "Plateforme sécurisée",
-                        "es": "Plataforma segura", "ru": "Защищённая платформа",
-                        "zh": "安全平台", "ar": "منصة آمنة"},
-    "courier": {"en": "Courier", "fr": "Coursier", "es": "Mensajería", "ru": "Курьер",
-                "zh": "快递", "ar": "البريد السريع"},
-    "required": {"en": "Required", "fr": "Exigée", "es": "Exigida", "ru": "Требуется",
-                 "zh": "需要", "ar": "مطلوبة"},
-    "not_required": {"en": "Not required", "fr": "Non exigée", "es": "No exigida",
-                     "ru": "Не требуется", "zh": "不需要", "ar": "غير مطلوبة"},
-    "coercive_measures_only": {"en": "For coercive measures only",
-                               "fr": "Pour les mesures coercitives seulement",
-                               "es": "Solo para medidas coercitivas",
-                               "ru": "Только для принудительных мер",
-                               "zh": "仅限强制措施", "ar": "للتدابير القسرية فقط"},
-}
+STRINGS_DIR = Path(__file__).parent / "strings"
+
+
+@cache
+def _tables() -> dict[str, dict[str, str]]:
+    """Every page word: one JSON file per group of pages in ``strings/``, each mapping a key
+    to its text per language.  A key is defined in one file only."""
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(STRINGS_DIR.glob("*.json")):
+        table: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+        twice = merged.keys() & table.keys()
+        if twice:
+            raise ValueError(f"{path.name} repeats keys of another strings file: {sorted(twice)}")
+        merged.update(table)
+    return merged
 
 
 def ui_language(lang: str | None, cookie: str | None, accept_language: str | None) -> str:
@@ -277,10 +44,10 @@ def ui_language(lang: str | None, cookie: str | None, accept_language: str | Non
 
 def strings(lang: str) -> dict[str, str]:
     return {key: texts.get(lang) or texts["en"]
-            for key, texts in (_S | ACCOUNT_STRINGS).items()}
+            for key, texts in _tables().items()}
 
 
 def missing_translations() -> list[tuple[str, str]]:
-    return [(key, lang) for key, texts in (_S | ACCOUNT_STRINGS).items()
+    return [(key, lang) for key, texts in _tables().items()
             for lang in UI_LANGUAGES
             if not texts.get(lang)]
