@@ -19,7 +19,13 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app.cli import account_commands, mail_commands, search_commands, sync_commands
+from app.cli import (
+    account_commands,
+    mail_commands,
+    reminder_commands,
+    search_commands,
+    sync_commands,
+)
 from app.core.settings import get_settings
 from app.db import engine as db_engine
 from app.db.migrate import upgrade_head
@@ -401,6 +407,7 @@ search_commands.register(app)
 sync_commands.register(app)
 account_commands.register(app)
 mail_commands.register(app)
+reminder_commands.register(app)
 
 
 if __name__ == "__main__":

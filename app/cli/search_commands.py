@@ -54,8 +54,8 @@ def worker(
     = 1.0,
 ) -> None:
     """Run the background work: webhook delivery, mail (SMTP, or the local Maildir
-    without CNA_SMTP_URL), and the search relay (change rows → Meilisearch) when MEILI_URL
-    is set.
+    without CNA_SMTP_URL), the weekly reminder digests (CNA_REMINDER_DAYS), and the search
+    relay (change rows → Meilisearch) when MEILI_URL is set.
 
     Any number of workers may run: they coordinate through Postgres (advisory locks, SKIP
     LOCKED).  Stop with Ctrl-C or SIGTERM; a batch in flight is rolled back and sent again
@@ -67,6 +67,7 @@ def worker(
     from app.db import engine as db_engine
     from app.mail import worker as mail_worker
     from app.mail.sender import MailConfigError, check_mail_settings
+    from app.reminders import worker as reminder_worker
     from app.webhooks import delivery
     from search.meili import configured_client, meili_settings
     from search.mirror import BatchOutcome, Relay
@@ -83,6 +84,9 @@ def worker(
             stats = delivery.run_once(engine)
             err.print(f"webhooks: queued {stats.queued}, delivered {stats.succeeded}, "
                       f"failed {stats.failed}")
+            reminded = reminder_worker.run_once(engine)
+            if reminded is not None:
+                err.print(f"reminders: queued {len(reminded.digests)} digest(s)")
             mail = mail_worker.run_once(engine)
             err.print(f"mail: sent {mail.sent}, to retry {mail.retrying}, "
                       f"failed {mail.failed}")
@@ -95,6 +99,10 @@ def worker(
                                       kwargs={"engine": engine, "interval": poll_interval,
                                               "stop": stop_event}, daemon=True)
             mailer.start()
+            reminders = threading.Thread(target=reminder_worker.run_forever, name="reminders",
+                                         kwargs={"engine": engine, "stop": stop_event},
+                                         daemon=True)
+            reminders.start()
         client = configured_client(timeout=30.0)
         relay = None
         if client is not None:

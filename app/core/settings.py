@@ -200,6 +200,16 @@ class Settings(BaseSettings):
         default=3, ge=1, le=100, validation_alias=AliasChoices("CNA_ACCESS_REQUESTS_PER_DAY"),
         description="access requests one e-mail address may make in 24 hours",
     )
+    verify_after_months: int = Field(
+        default=12, ge=1, le=120, validation_alias=AliasChoices("CNA_VERIFY_AFTER_MONTHS"),
+        description="a record not verified for this many months is stale: its State's "
+                    "focal points are reminded",
+    )
+    reminder_days: int = Field(
+        default=7, ge=0, le=366, validation_alias=AliasChoices("CNA_REMINDER_DAYS"),
+        description="cna worker sends the reminder digests this often (days; 0: never); "
+                    "nobody gets more than one digest in 7 days",
+    )
     cookie_secure: bool | None = Field(
         default=None, validation_alias=AliasChoices("CNA_COOKIE_SECURE"),
         description="the session cookie is Secure and named __Host-cna_session; unset: on "

@@ -12,6 +12,7 @@ from app.mail import models as mail_models
 from app.networks import models as network_models
 from app.proposals import models as proposal_models
 from app.reference import models as reference_models
+from app.reminders import models as reminder_models
 from app.webhooks import models as webhook_models
 from search import models as search_models  # noqa: F401
 
@@ -29,5 +30,6 @@ __all__ = [
     "network_models",
     "proposal_models",
     "reference_models",
+    "reminder_models",
     "webhook_models",
 ]

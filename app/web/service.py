@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -18,6 +18,8 @@ from app.core.i18n import pick
 from app.reference.models import Language
 from app.reference.service import list_countries, list_instruments, list_types
 from app.routecard.service import office_status
+from app.web.freshness import verified_ago
+from app.web.i18n import strings
 
 
 def _sorted_options(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
@@ -79,4 +81,6 @@ def record_page(session: Session, authority_id: uuid.UUID, principal: Principal,
                      for c in doc.get("contacts") or []],
         "full_view": "contacts" in doc,
         "office": office_status(doc.get("office_hours") or [], doc.get("time_zone"), now),
+        "verified_ago": verified_ago(doc.get("verified_on"), now.astimezone(UTC).date(),
+                                     prefs[0], strings(prefs[0])["verified_today"]),
     }

@@ -25,6 +25,25 @@
     return [first, names[first]];
   }
 
+  // As the server says it (Babel's format_timedelta): the largest of year (365 days),
+  // month (30), week (7) and day reaching 0.85 of one, rounded; CLDR words via Intl.
+  function verifiedAgo(iso) {
+    var then = Date.parse(iso + "T00:00:00Z");
+    var now = new Date();
+    var today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    var days = Math.round((today - then) / 86400000);
+    if (days <= 0) { return t.verified_today; }
+    var units = [["year", 365], ["month", 30], ["week", 7], ["day", 1]];
+    var words = new Intl.RelativeTimeFormat(lang, { numeric: "always" });
+    for (var i = 0; i < units.length; i++) {
+      var value = days / units[i][1];
+      if (value >= 0.85 || i === units.length - 1) {
+        return words.format(-Math.max(1, Math.round(value)), units[i][0]);
+      }
+    }
+    return "";
+  }
+
   // ------------------------------------------------------------------ search
   var labels = {};
   var labelNode = document.getElementById("labels");
@@ -80,6 +99,12 @@
       li.appendChild(el("span", { "class": "hit-meta" },
                         ((labels.country || {})[rec.country] || rec.country) + " · " +
                         types.join(", ")));
+      if (rec.verified_on) {
+        var verified = el("span", { "class": "hit-verified" }, t.verified_on + " ");
+        verified.appendChild(el("time", { datetime: rec.verified_on }, rec.verified_on));
+        verified.appendChild(document.createTextNode(" (" + verifiedAgo(rec.verified_on) + ")"));
+        li.appendChild(verified);
+      }
       results.appendChild(li);
     });
     statusNode.textContent = page.total ? t.results_count.replace("{n}", page.total)
