@@ -338,6 +338,7 @@ POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/v1/proposals/{proposal_id}"): PROPOSERS,
     ("POST", "/v1/proposals/{proposal_id}/approve"): SECRETARIAT,
     ("POST", "/v1/proposals/{proposal_id}/reject"): SECRETARIAT,
+    ("POST", "/v1/proposals/confirmation-approvals"): SECRETARIAT,
     ("GET", "/v1/networks"): READ,
     ("GET", "/v1/networks/{code}"): READ,
     ("GET", "/v1/route"): READ,

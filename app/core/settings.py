@@ -210,6 +210,11 @@ class Settings(BaseSettings):
         description="cna worker sends the reminder digests this often (days; 0: never); "
                     "nobody gets more than one digest in 7 days",
     )
+    proposals_digest_hour: int = Field(
+        default=7, ge=-1, le=23, validation_alias=AliasChoices("CNA_PROPOSALS_DIGEST_HOUR"),
+        description="the hour (UTC) from which cna worker sends the secretariat the daily "
+                    "digest of new proposals, at most one a day (-1: never)",
+    )
     cookie_secure: bool | None = Field(
         default=None, validation_alias=AliasChoices("CNA_COOKIE_SECURE"),
         description="the session cookie is Secure and named __Host-cna_session; unset: on "

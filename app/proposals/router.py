@@ -39,6 +39,25 @@ class Decision(BaseModel):
     comment: Text = Field(min_length=1, max_length=2000)
 
 
+class Approval(Decision):
+    merge: bool = Field(default=False, description="a stale proposal: put it on top of the "
+                        "current version when the two change different fields")
+
+
+class ConfirmationsApproval(Decision):
+    ids: list[uuid.UUID] = Field(min_length=1, max_length=200,
+                                 description="pending confirmations to approve")
+
+
+class BulkItem(BaseModel):
+    id: uuid.UUID
+    outcome: service.BulkOutcome
+
+
+class BulkResult(BaseModel):
+    items: list[BulkItem]
+
+
 class ProposalOut(BaseModel):
     id: uuid.UUID
     action: service.Action
@@ -126,23 +145,43 @@ def approve_proposal(
     request: Request,
     session: SessionDep,
     proposal_id: uuid.UUID,
-    body: Decision,
+    body: Approval,
     principal: Principal = rule("POST", "/v1/proposals/{proposal_id}/approve",
                                 Role.secretariat),
 ) -> Response:
     """Apply the proposal against the version it was based on.
 
     When it cannot be applied, nothing is written, the proposal is closed as ``stale``
-    or ``conflict`` and the answer is a 409 problem holding the closed proposal.
+    or ``conflict`` and the answer is a 409 problem holding the closed proposal.  With
+    ``merge``, a stale proposal is applied on top of the current version when the two
+    change different fields (a three-way merge of the record's fields).
     """
     try:
-        proposal = service.approve(session, principal, proposal_id, body.comment)
+        proposal = service.approve(session, principal, proposal_id, body.comment,
+                                   merge=body.merge)
     except service.NotApplied as exc:
         session.commit()  # the proposal is closed; nothing else was written
         raise Problem(status=409, detail=f"not applied, the proposal is now "
                                          f"{exc.proposal.status}: {exc.cause}",
                       extra={"proposal": proposal_out(exc.proposal)}) from None
     return _answer(request, session, proposal)
+
+
+@router.post("/confirmation-approvals", response_model=BulkResult,
+             responses=problem_responses(401, 403, 422))
+def approve_confirmations(
+    request: Request,
+    session: SessionDep,
+    body: ConfirmationsApproval,
+    principal: Principal = rule("POST", "/v1/proposals/confirmation-approvals",
+                                Role.secretariat),
+) -> Response:
+    """Approve many pending confirmations at once; each item says what became of it (a
+    stale confirmation, or anything else, is left as it was)."""
+    outcomes = service.approve_confirmations(session, principal, body.ids, body.comment)
+    session.commit()
+    return json_response(request, {"items": [{"id": str(i), "outcome": o}
+                                             for i, o in outcomes]})
 
 
 @router.post("/{proposal_id}/reject", response_model=ProposalOut,

@@ -5,13 +5,27 @@ cannot be applied, nothing is written and the proposal is closed: ``stale`` when
 record has changed since the version the proposal was based on, ``conflict`` when it
 would overwrite another record (a create whose country and ref are taken, a ref that
 belongs to another record) or when the record now belongs to another country.
+
+A stale proposal may instead be approved with ``merge``: a three-way merge at field level
+(top-level fields of the record).  When the fields the proposal changes (against its base
+version) and the fields changed since then are disjoint, the proposal's fields are put on
+top of the current version; otherwise it is closed as ``stale``.
+
+A ``confirm`` proposal says "this record is still correct": approved, it sets
+``verified_on`` to the day of approval through the same save path, and its revision's
+reason starts with ``CONFIRMATION`` (``is_confirmation``), naming who confirmed.
+
+Proposing is idempotent: the same proposal (same proposer, action, record, base version
+and content) made again while the first is pending returns the first.  Every decision
+queues a mail to the proposer, when it is a person, in the decision's transaction.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from sqlmodel import Session, col, select
@@ -19,6 +33,7 @@ from sqlmodel import Session, col, select
 from app.access.principal import Principal, Role
 from app.authorities import writes
 from app.authorities.documents import content_of, render
+from app.authorities.history import revision
 from app.authorities.service import (
     Actor,
     SaveResult,
@@ -27,10 +42,17 @@ from app.authorities.service import (
     save_record,
 )
 from app.core.problems import FieldError, Problem, ValidationFailed, not_found
+from app.proposals import notices
 from app.proposals.models import Proposal
 
-Action = Literal["create", "update", "withdraw"]
+Action = Literal["create", "update", "withdraw", "confirm"]
 Status = Literal["pending", "approved", "rejected", "stale", "conflict"]
+CONFIRMATION = "confirmed as still correct"
+
+
+def is_confirmation(reason: str | None) -> bool:
+    """Whether a revision was written by an approved confirmation."""
+    return bool(reason and reason.startswith(CONFIRMATION))
 
 
 class NotApplied(Exception):
@@ -96,6 +118,10 @@ def propose(session: Session, principal: Principal, action: Action,
                                             exclude={"id", "version", "updated_at"})
     if not principal.may_propose_for(country):
         raise _forbidden(country)
+    duplicate = _pending_duplicate(session, principal, action, country, authority_id,
+                                   base_version, document)
+    if duplicate is not None:
+        return duplicate
     proposal = Proposal(id=uuid.uuid4(), action=action, country=country,
                         authority_id=authority_id, base_version=base_version,
                         document=document, reason=reason, status="pending",
@@ -103,6 +129,20 @@ def propose(session: Session, principal: Principal, action: Action,
     session.add(proposal)
     session.flush()
     return proposal
+
+
+def _pending_duplicate(session: Session, principal: Principal, action: str, country: str,
+                       authority_id: uuid.UUID | None, base_version: int | None,
+                       document: dict[str, Any] | None) -> Proposal | None:
+    """The same proposal by the same proposer, still pending (a form posted twice)."""
+    candidates = session.scalars(
+        select(Proposal).where(col(Proposal.status) == "pending",
+                               col(Proposal.proposed_by) == principal.actor_name,
+                               col(Proposal.action) == action,
+                               col(Proposal.country) == country)
+        .with_for_update()).all()
+    return next((p for p in candidates if p.authority_id == authority_id
+                 and p.base_version == base_version and p.document == document), None)
 
 
 def list_proposals(session: Session, principal: Principal,
@@ -127,17 +167,96 @@ def get_proposal(session: Session, principal: Principal, proposal_id: uuid.UUID,
     return proposal
 
 
-def _decide(proposal: Proposal, principal: Principal, status: str, comment: str) -> None:
+def _decide(session: Session, proposal: Proposal, principal: Principal, status: str,
+            comment: str) -> None:
     proposal.status = status
     proposal.decided_by = principal.actor_name
     proposal.decision_comment = comment
     proposal.decided_at = datetime.now(UTC)
+    notices.tell_proposer(session, proposal)
 
 
-def _apply(session: Session, proposal: Proposal, actor: Actor) -> SaveResult:
+@dataclass(frozen=True)
+class Staleness:
+    """A proposal made on an older version: what it changes, what changed since."""
+
+    base: dict[str, Any]
+    current: dict[str, Any]
+    proposed: dict[str, Any]
+    touched: list[str]
+    changed_since: list[str]
+
+    @property
+    def overlap(self) -> list[str]:
+        return [f for f in self.touched if f in self.changed_since]
+
+    @property
+    def mergeable(self) -> bool:
+        return not self.overlap
+
+    def merged(self) -> dict[str, Any]:
+        return {**self.current, **{f: self.proposed.get(f) for f in self.touched}}
+
+
+def approval_day() -> date:
+    return datetime.now(UTC).date()
+
+
+def _proposed_content(proposal: Proposal, base: dict[str, Any], today: date) -> dict[str, Any]:
+    """What the proposal would make of the record at its base version."""
+    if proposal.action == "update":
+        return dict(proposal.document or {})
+    if proposal.action == "withdraw":
+        return {**base, "status": "withdrawn"}
+    return {**base, "verified_on": today.isoformat()}  # confirm
+
+
+def proposed_change(session: Session, proposal: Proposal,
+                    today: date | None = None) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The record as the proposal saw it (None for a new one) and as it would make it."""
+    if proposal.action == "create" or proposal.authority_id is None:
+        return None, dict(proposal.document or {})
+    base_revision = (revision(session, proposal.authority_id, proposal.base_version)
+                     if proposal.base_version is not None else None)
+    if base_revision is not None:
+        base = content_of(base_revision.document)
+    else:
+        authority = get_authority(session, proposal.authority_id)
+        base = content_of(render(authority)) if authority is not None else {}
+    return base, _proposed_content(proposal, base, today or approval_day())
+
+
+def staleness(session: Session, proposal: Proposal,
+              today: date | None = None) -> Staleness | None:
+    """None unless the proposal changes a record that has moved past its base version."""
+    if proposal.authority_id is None or proposal.base_version is None:
+        return None
+    authority = get_authority(session, proposal.authority_id)
+    if authority is None or authority.version == proposal.base_version:
+        return None
+    base_revision = revision(session, proposal.authority_id, proposal.base_version)
+    if base_revision is None:
+        return None
+    base = content_of(base_revision.document)
+    current = content_of(render(authority))
+    proposed = _proposed_content(proposal, base, today or approval_day())
+    keys = [*base, *(k for k in [*proposed, *current] if k not in base)]
+    return Staleness(
+        base=base, current=current, proposed=proposed,
+        touched=[k for k in dict.fromkeys(keys) if proposed.get(k) != base.get(k)],
+        changed_since=[k for k in dict.fromkeys(keys) if current.get(k) != base.get(k)])
+
+
+def _reason(proposal: Proposal) -> str:
+    why = f": {proposal.reason}" if proposal.reason else ""
+    if proposal.action == "confirm":
+        return f"{CONFIRMATION} by {proposal.proposed_by} (proposal {proposal.id}){why}"
+    return f"proposal {proposal.id} by {proposal.proposed_by}{why}"
+
+
+def _apply(session: Session, proposal: Proposal, actor: Actor, merge: bool) -> SaveResult:
     """Write the proposal; a 409 or 412 problem when it cannot be applied as proposed."""
-    reason = f"proposal {proposal.id} by {proposal.proposed_by}" + (
-        f": {proposal.reason}" if proposal.reason else "")
+    reason = _reason(proposal)
     if proposal.action == "create":
         # writes.create refuses a record whose country and ref are taken, as the API does.
         return writes.create(session, proposal.document, actor, reason)
@@ -148,41 +267,87 @@ def _apply(session: Session, proposal: Proposal, actor: Actor) -> SaveResult:
     if authority.country != proposal.country:
         raise Problem(status=409, detail=f"the record now belongs to {authority.country}, "
                                          f"not {proposal.country}")
-    if proposal.action == "update":
-        data = {**(proposal.document or {}), "id": str(authority.id)}
+    expected_version = proposal.base_version
+    today = approval_day()
+    stale = staleness(session, proposal, today) if merge else None
+    if stale is not None:
+        if not stale.mergeable:
+            raise Problem(status=412, detail="the proposal and the changes since version "
+                                             f"{proposal.base_version} both change "
+                                             + ", ".join(stale.overlap))
+        content = stale.merged()
+        expected_version = authority.version
+    elif proposal.action == "update":
+        content = dict(proposal.document or {})
     else:
-        data = {**content_of(render(authority)), "status": "withdrawn",
-                "id": str(authority.id)}
-    return save_record(session, writes.validated(session, data), actor, reason=reason,
-                       expected_version=proposal.base_version)
+        content = _proposed_content(proposal, content_of(render(authority)), today)
+    return save_record(session, writes.validated(session, {**content, "id": str(authority.id)}),
+                       actor, reason=reason, expected_version=expected_version)
 
 
 def approve(session: Session, principal: Principal, proposal_id: uuid.UUID,
-            comment: str) -> Proposal:
+            comment: str, merge: bool = False) -> Proposal:
     """Apply the proposal, or close it as ``stale`` or ``conflict`` with nothing else
-    written and raise ``NotApplied``: the caller commits in both cases."""
+    written and raise ``NotApplied``: the caller commits in both cases.
+
+    With ``merge``, a stale proposal is put on top of the current version when the two
+    change different fields (see ``staleness``)."""
     proposal = get_proposal(session, principal, proposal_id, lock=True)
     if proposal.status != "pending":
         raise Problem(status=409, detail=f"the proposal is already {proposal.status}")
     actor = Actor(name=principal.actor_name, role=principal.role or "anonymous")
     try:
         with session.begin_nested():
-            result = _apply(session, proposal, actor)
+            result = _apply(session, proposal, actor, merge)
     except Problem as exc:
         if exc.status not in (409, 412):
             raise
         status = "stale" if exc.status == 412 else "conflict"
         cause = exc.detail or "it cannot be applied"
-        _decide(proposal, principal, status, f"{comment} (not applied: {cause})")
+        _decide(session, proposal, principal, status, f"{comment} (not applied: {cause})")
         session.add(proposal)
         session.flush()
         raise NotApplied(proposal, cause) from None
-    _decide(proposal, principal, "approved", comment)
     proposal.authority_id = result.authority.id
     proposal.result_version = result.authority.version
+    _decide(session, proposal, principal, "approved", comment)
     session.add(proposal)
     session.flush()
     return proposal
+
+
+BulkOutcome = Literal["approved", "stale", "not_applied", "not_a_confirmation", "decided",
+                      "not_found"]
+
+
+def approve_confirmations(session: Session, principal: Principal,
+                          proposal_ids: Sequence[uuid.UUID],
+                          comment: str) -> list[tuple[uuid.UUID, BulkOutcome]]:
+    """Approve many pending confirmations at once.
+
+    A stale confirmation (the record changed since it was confirmed) is left pending for
+    one-by-one review, and so is anything that is not a pending confirmation."""
+    outcomes: list[tuple[uuid.UUID, BulkOutcome]] = []
+    for proposal_id in dict.fromkeys(proposal_ids):
+        try:
+            proposal = get_proposal(session, principal, proposal_id, lock=True)
+        except Problem:
+            outcomes.append((proposal_id, "not_found"))
+            continue
+        if proposal.action != "confirm":
+            outcomes.append((proposal_id, "not_a_confirmation"))
+        elif proposal.status != "pending":
+            outcomes.append((proposal_id, "decided"))
+        elif staleness(session, proposal) is not None:
+            outcomes.append((proposal_id, "stale"))
+        else:
+            try:
+                approve(session, principal, proposal_id, comment)
+            except NotApplied:
+                outcomes.append((proposal_id, "not_applied"))
+                continue
+            outcomes.append((proposal_id, "approved"))
+    return outcomes
 
 
 def reject(session: Session, principal: Principal, proposal_id: uuid.UUID,
@@ -190,7 +355,7 @@ def reject(session: Session, principal: Principal, proposal_id: uuid.UUID,
     proposal = get_proposal(session, principal, proposal_id, lock=True)
     if proposal.status != "pending":
         raise Problem(status=409, detail=f"the proposal is already {proposal.status}")
-    _decide(proposal, principal, "rejected", comment)
+    _decide(session, proposal, principal, "rejected", comment)
     session.add(proposal)
     session.flush()
     return proposal
