@@ -54,7 +54,8 @@ def worker(
     = 1.0,
 ) -> None:
     """Run the background work: webhook delivery, mail (SMTP, or the local Maildir
-    without CNA_SMTP_URL), the weekly reminder digests (CNA_REMINDER_DAYS), and the search
+    without CNA_SMTP_URL), the weekly reminder digests (CNA_REMINDER_DAYS), the daily
+    digest of new proposals for the secretariat (CNA_PROPOSALS_DIGEST_HOUR), and the search
     relay (change rows → Meilisearch) when MEILI_URL is set.
 
     Any number of workers may run: they coordinate through Postgres (advisory locks, SKIP
@@ -67,6 +68,7 @@ def worker(
     from app.db import engine as db_engine
     from app.mail import worker as mail_worker
     from app.mail.sender import MailConfigError, check_mail_settings
+    from app.proposals import worker as digest_worker
     from app.reminders import worker as reminder_worker
     from app.webhooks import delivery
     from search.meili import configured_client, meili_settings
@@ -87,6 +89,9 @@ def worker(
             reminded = reminder_worker.run_once(engine)
             if reminded is not None:
                 err.print(f"reminders: queued {len(reminded.digests)} digest(s)")
+            digest = digest_worker.run_once(engine)
+            if digest is not None:
+                err.print(f"proposals digest: queued for {digest.recipients} recipient(s)")
             mail = mail_worker.run_once(engine)
             err.print(f"mail: sent {mail.sent}, to retry {mail.retrying}, "
                       f"failed {mail.failed}")
@@ -103,6 +108,10 @@ def worker(
                                          kwargs={"engine": engine, "stop": stop_event},
                                          daemon=True)
             reminders.start()
+            digests = threading.Thread(target=digest_worker.run_forever, name="digests",
+                                       kwargs={"engine": engine, "stop": stop_event},
+                                       daemon=True)
+            digests.start()
         client = configured_client(timeout=30.0)
         relay = None
         if client is not None:
