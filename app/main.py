@@ -47,6 +47,9 @@ from app.sync.router import router as sync_router
 from app.sync.service import FeedWatcher
 from app.web.access_request_pages import router as access_request_pages_router
 from app.web.account_pages import router as account_pages_router
+from app.web.admin_pages import router as admin_pages_router
+from app.web.currency_pages import router as currency_pages_router
+from app.web.history_pages import router as history_pages_router
 from app.web.inbox_pages import router as inbox_pages_router
 from app.web.reset_pages import router as reset_pages_router
 from app.web.router import router as web_router
@@ -131,6 +134,9 @@ def create_app() -> FastAPI:
     app.include_router(route_router)
     app.include_router(web_router)
     app.include_router(account_pages_router)
+    app.include_router(history_pages_router)
+    app.include_router(currency_pages_router)
+    app.include_router(admin_pages_router)
     app.include_router(inbox_pages_router)
     app.include_router(reset_pages_router)
     app.include_router(access_request_pages_router)

@@ -62,7 +62,11 @@ def record_page(session: Session, authority_id: uuid.UUID, principal: Principal,
     authority = get_authority(session, authority_id)
     if authority is None or not principal.may_see_country(authority.country):
         return None
-    doc = view_of(render(authority), principal.view)
+    return document_page(view_of(render(authority), principal.view), prefs, now)
+
+
+def document_page(doc: dict[str, Any], prefs: list[str], now: datetime) -> dict[str, Any]:
+    """A document (already in the caller's view) as the record template shows it."""
 
     def text(value: dict[str, str] | None) -> str | None:
         return pick(value, prefs)[1]
