@@ -13,6 +13,7 @@ from app.networks import models as network_models
 from app.proposals import models as proposal_models
 from app.reference import models as reference_models
 from app.reminders import models as reminder_models
+from app.web import form_models
 from app.webhooks import models as webhook_models
 from search import models as search_models  # noqa: F401
 
@@ -25,6 +26,7 @@ __all__ = [
     "account_totp_models",
     "authority_models",
     "change_models",
+    "form_models",
     "mail_models",
     "metadata",
     "network_models",

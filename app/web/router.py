@@ -25,7 +25,7 @@ from app.core.problems import Problem, not_found
 from app.core.settings import get_settings
 from app.routecard.router import current_time
 from app.routecard.service import RouteQuery, route_card
-from app.web import account_service, i18n, service
+from app.web import account_service, i18n, phones, service
 
 HERE = Path(__file__).resolve().parent
 STATIC = {"app.js": "text/javascript", "app.css": "text/css"}
@@ -35,6 +35,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 templates = Environment(loader=FileSystemLoader(HERE / "templates"),
                         autoescape=select_autoescape(["html"]), trim_blocks=True,
                         lstrip_blocks=True)
+templates.filters["phone"] = phones.international  # E.164 shown as people read it
 
 
 async def load_viewer(request: Request, session: SessionDep) -> None:
