@@ -47,6 +47,7 @@ from app.sync.router import router as sync_router
 from app.sync.service import FeedWatcher
 from app.web.access_request_pages import router as access_request_pages_router
 from app.web.account_pages import router as account_pages_router
+from app.web.edit_pages import router as edit_pages_router
 from app.web.admin_pages import router as admin_pages_router
 from app.web.currency_pages import router as currency_pages_router
 from app.web.history_pages import router as history_pages_router
@@ -132,6 +133,7 @@ def create_app() -> FastAPI:
     app.include_router(mail_router)
     app.include_router(networks_router)
     app.include_router(route_router)
+    app.include_router(edit_pages_router)  # before web_router: /authorities/new is no id
     app.include_router(web_router)
     app.include_router(account_pages_router)
     app.include_router(history_pages_router)
