@@ -47,9 +47,9 @@ from app.sync.router import router as sync_router
 from app.sync.service import FeedWatcher
 from app.web.access_request_pages import router as access_request_pages_router
 from app.web.account_pages import router as account_pages_router
-from app.web.edit_pages import router as edit_pages_router
 from app.web.admin_pages import router as admin_pages_router
 from app.web.currency_pages import router as currency_pages_router
+from app.web.edit_pages import router as edit_pages_router
 from app.web.history_pages import router as history_pages_router
 from app.web.inbox_pages import router as inbox_pages_router
 from app.web.reset_pages import router as reset_pages_router
