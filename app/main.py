@@ -50,6 +50,7 @@ from app.web.account_pages import router as account_pages_router
 from app.web.admin_pages import router as admin_pages_router
 from app.web.currency_pages import router as currency_pages_router
 from app.web.edit_pages import router as edit_pages_router
+from app.web.factor_pages import router as factor_pages_router
 from app.web.history_pages import router as history_pages_router
 from app.web.inbox_pages import router as inbox_pages_router
 from app.web.reset_pages import router as reset_pages_router
@@ -139,6 +140,7 @@ def create_app() -> FastAPI:
     app.include_router(history_pages_router)
     app.include_router(currency_pages_router)
     app.include_router(admin_pages_router)
+    app.include_router(factor_pages_router)
     app.include_router(inbox_pages_router)
     app.include_router(reset_pages_router)
     app.include_router(access_request_pages_router)

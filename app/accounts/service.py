@@ -324,16 +324,25 @@ def sign_in(session: Session, passwords: Passwords, settings: Settings, *, email
         account.password_hash = new_hash
         record(session, account, "password_rehashed", f"account:{account.id}",
                client_address, {"password": "rehashed"})
+    token, row = open_session(session, account, client_address=client_address,
+                              user_agent=user_agent,
+                              lifetime=timedelta(hours=settings.session_absolute_hours))
+    return token, row, account
+
+
+def open_session(session: Session, account: Account, *, client_address: str | None,
+                 user_agent: str | None, lifetime: timedelta) -> tuple[str, AccountSession]:
+    """A new session of the account (its token; only the digest is stored).  Callers
+    have checked who is signing in."""
     token = new_token()
     now = datetime.now(UTC)
     row = AccountSession(id=uuid.uuid4(), account_id=account.id,
                          token_digest=token_digest(token), client_address=client_address,
                          user_agent=(user_agent or "")[:300] or None, created_at=now,
-                         last_seen_at=now,
-                         expires_at=now + timedelta(hours=settings.session_absolute_hours))
+                         last_seen_at=now, expires_at=now + lifetime)
     session.add(row)
     session.flush()
-    return token, row, account
+    return token, row
 
 
 def may_act(session: Session, account: Account) -> bool:

@@ -28,12 +28,13 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from app.access.principal import Role
+from app.access.principal import Principal, Role
 from app.accounts.models import Account, AccountEvent
 from app.accounts.tokens import token_digest
 from app.accounts.totp_models import AccountTotp, RecoveryCode
 from app.core import crypto
 from app.core.problems import FieldError, Problem
+from app.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ VALID_WINDOW = 1
 RECOVERY_CODE_COUNT = 10
 RECOVERY_CODE_BYTES = 10  # 80 bits: 16 base32 characters
 TOTP_CODE = re.compile(r"^[0-9]{6}$")
+RESET_ACTION = "second_factor_reset"
 
 SecondFactorState = Literal["verified", "not_enrolled", "enrolment_required"]
 
@@ -55,6 +57,7 @@ class Enrolment:
     secret: str
     otpauth_uri: str
     qr_svg_data_uri: str
+    qr_svg: str  # the same QR code as an <svg> element, for a page
 
 
 def required(role: Role | str) -> bool:
@@ -81,14 +84,28 @@ def enrolled(session: Session, account_id: uuid.UUID) -> bool:
 
 
 def pending(session: Session, account_id: uuid.UUID, role: Role) -> bool:
-    """True when the role requires a second factor the account has not enrolled."""
-    return required(role) and not enrolled(session, account_id)
+    """True when the account must enrol a second factor before it may act: its role
+    requires one, or the secretariat reset the one it had (see ``reset``), and none is
+    enrolled now."""
+    if enrolled(session, account_id):
+        return False
+    return required(role) or _reset_since_enrolment(session, account_id)
+
+
+def _reset_since_enrolment(session: Session, account_id: uuid.UUID) -> bool:
+    """Whether the account's latest second-factor event is a reset by the secretariat."""
+    latest = session.scalars(
+        select(AccountEvent.action).where(col(AccountEvent.account_id) == account_id)
+        .where(col(AccountEvent.action).in_((RESET_ACTION, "totp_confirmed", "totp_removed")))
+        .order_by(col(AccountEvent.id).desc()).limit(1)).one_or_none()
+    return latest == RESET_ACTION
 
 
 def state(session: Session, account: Account) -> SecondFactorState:
     if enrolled(session, account.id):
         return "verified"
-    return "enrolment_required" if required(account.role) else "not_enrolled"
+    return "enrolment_required" if pending(session, account.id, Role(account.role)) \
+        else "not_enrolled"
 
 
 def _wrong_code() -> Problem:
@@ -117,9 +134,26 @@ def start_enrolment(session: Session, account: Account,
         session.add(row)
     _record(session, account, "totp_enrolment_started", client_address, {"totp": "pending"})
     session.flush()
+    return _enrolment(account, secret)
+
+
+def _enrolment(account: Account, secret: str) -> Enrolment:
     uri = pyotp.TOTP(secret).provisioning_uri(name=account.email, issuer_name=ISSUER)
-    qr = segno.make(uri, error="m").svg_data_uri(scale=4)
-    return Enrolment(secret=secret, otpauth_uri=uri, qr_svg_data_uri=qr)
+    qr = segno.make(uri, error="m")
+    return Enrolment(secret=secret, otpauth_uri=uri, qr_svg_data_uri=qr.svg_data_uri(scale=4),
+                     qr_svg=qr.svg_inline(scale=4, light="#fff"))
+
+
+def pending_enrolment(session: Session, account: Account) -> Enrolment | None:
+    """The enrolment started and not confirmed yet, shown again to its own person (after
+    a wrong code); None when there is none, or its seed cannot be decrypted."""
+    row = _row(session, account.id)
+    if row is None or row.confirmed_at is not None:
+        return None
+    try:
+        return _enrolment(account, crypto.decrypt(row.secret_encrypted, ENCRYPTION_CONTEXT))
+    except InvalidToken:
+        return None
 
 
 def confirm_enrolment(session: Session, account: Account, code: str, now: datetime,
@@ -158,6 +192,50 @@ def remove(session: Session, account: Account, code: str, now: datetime,
     session.delete(row)
     _record(session, account, "totp_removed", client_address,
             {"totp": {"before": "enrolled", "after": None}})
+    session.flush()
+
+
+def replace_recovery_codes(session: Session, account: Account, code: str, now: datetime,
+                           client_address: str | None) -> list[str]:
+    """Ten new recovery codes for the ten old ones (used or not), after a current code or
+    a recovery code; shown this once."""
+    row = _row(session, account.id, lock=True)
+    if row is None or row.confirmed_at is None:
+        raise Problem(status=409, detail="no second factor is enrolled")
+    if not _accept_code(session, account, row, code, now, client_address):
+        raise _wrong_code()
+    codes = _new_recovery_codes(session, account)
+    _record(session, account, "recovery_codes_replaced", client_address,
+            {"recovery_codes": len(codes)})
+    session.flush()
+    return codes
+
+
+def reset(session: Session, actor: Principal, actor_name: str, account: Account,
+          settings: Settings, client_address: str | None) -> None:
+    """The secretariat resets a person's lost second factor: the seed and the recovery
+    codes go, every session of the account ends, the person is told by mail, and they
+    must enrol again when they next sign in (see ``pending``).  Callers commit."""
+    from app.accounts.service import end_sessions
+    from app.mail.outbox import enqueue
+
+    if actor.role is not Role.secretariat:
+        raise Problem(status=403, detail="only the secretariat resets a second factor")
+    row = _row(session, account.id, lock=True)
+    before = "none" if row is None else ("enrolled" if row.confirmed_at else "pending")
+    session.execute(delete(RecoveryCode).where(col(RecoveryCode.account_id) == account.id))
+    if row is not None:
+        session.delete(row)
+    event = AccountEvent(account_id=account.id, action=RESET_ACTION, actor=actor_name,
+                         client_address=client_address,
+                         changes={"totp": {"before": before, "after": None}})
+    session.add(event)
+    end_sessions(session, account.id, reason="second factor reset")
+    session.flush()
+    enqueue(session, to=account.email, language=account.language,
+            template="second_factor_reset",
+            context={"name": account.display_name, "path": "/sign-in"},
+            cause=f"account_event:{event.id}", settings=settings)
     session.flush()
 
 

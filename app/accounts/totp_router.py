@@ -1,7 +1,9 @@
-"""The second factor through the API: enrol, confirm, remove (sessions only)."""
+"""The second factor through the API: enrol, confirm, replace the recovery codes, remove
+(sessions only); and the secretariat's reset of a person's lost second factor."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Annotated
 
@@ -9,14 +11,15 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, StringConstraints
 
 from app.access.policy import ALL_ROLES, rule
-from app.access.principal import Principal
-from app.accounts import totp
+from app.access.principal import Principal, Role
+from app.accounts import service, totp
 from app.accounts.models import Account
 from app.api.deps import SessionDep
 from app.api.responses import json_response
 from app.core.errors import problem_responses
 from app.core.inputs import Text
 from app.core.problems import Problem
+from app.core.settings import get_settings
 
 router = APIRouter(tags=["accounts"])
 NO_STORE = {"Cache-Control": "no-store"}
@@ -94,5 +97,35 @@ def remove(request: Request, session: SessionDep, body: CodeIn,
     points and the secretariat, who must keep one (403)."""
     totp.remove(session, _own_account(session, principal), body.code, now,
                 _client(request))
+    session.commit()
+    return Response(status_code=204, headers=NO_STORE)
+
+
+@router.post("/v1/me/totp/recovery-codes", response_model=RecoveryCodesOut,
+             responses=problem_responses(401, 403, 409, 422))
+def replace_recovery_codes(request: Request, session: SessionDep, body: CodeIn,
+                           now: Annotated[datetime, Depends(clock)],
+                           principal: Principal = rule("POST", "/v1/me/totp/recovery-codes",
+                                                       *ALL_ROLES)) -> Response:
+    """Ten new recovery codes in place of the old ones, with a current code or a recovery
+    code; shown this once."""
+    codes = totp.replace_recovery_codes(session, _own_account(session, principal),
+                                        body.code, now, _client(request))
+    session.commit()
+    return json_response(request, {"recovery_codes": codes}, headers=NO_STORE)
+
+
+@router.post("/v1/accounts/{account_id}/second-factor/reset", status_code=204,
+             responses=problem_responses(401, 403, 404))
+def reset_second_factor(request: Request, session: SessionDep, account_id: uuid.UUID,
+                        principal: Principal = rule(
+                            "POST", "/v1/accounts/{account_id}/second-factor/reset",
+                            Role.secretariat)) -> Response:
+    """The secretariat resets a person's lost second factor: its seed and recovery codes
+    are removed, the account's sessions end, the person gets a mail, and they enrol again
+    when they next sign in. Recorded in the account's audit rows."""
+    account = service.get_account(session, account_id)
+    totp.reset(session, principal, principal.actor_name, account, get_settings(),
+               _client(request))
     session.commit()
     return Response(status_code=204, headers=NO_STORE)

@@ -1,4 +1,4 @@
-"""``cna accounts``: invite people, list them, suspend them."""
+"""``cna accounts``: invite people, list them, suspend them, reset a lost second factor."""
 
 from __future__ import annotations
 
@@ -120,3 +120,31 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(1) from None
             session.commit()
         err.print(f"{account.email} is suspended.")
+
+    @accounts_app.command("reset-second-factor")
+    def accounts_reset_second_factor(
+        email: Annotated[str, typer.Argument(help="The account's e-mail address")],
+    ) -> None:
+        """Reset a person's lost second factor: their authenticator seed and recovery
+        codes are removed, their sessions end, they get a mail, and they enrol again when
+        they next sign in."""
+        from app.access.principal import Principal, Role
+        from app.accounts import totp
+        from app.accounts.service import find_by_email
+        from app.core.problems import Problem
+        from app.core.settings import get_settings
+
+        with _database(), Session(db_engine.get_engine(), expire_on_commit=False) as session:
+            account = find_by_email(session, email)
+            if account is None:
+                err.print(f"[red]No account {email!r}[/red]")
+                raise typer.Exit(1)
+            try:
+                totp.reset(session, Principal(role=Role.secretariat), CLI_ACTOR, account,
+                           get_settings(), client_address=None)
+            except Problem as problem:
+                err.print(f"[red]{problem.detail}[/red]")
+                raise typer.Exit(1) from None
+            session.commit()
+        err.print(f"The second factor of {account.email} is reset; they enrol again when "
+                  "they next sign in (the mail telling them is in the outbox).")

@@ -11,6 +11,7 @@ cross-site POST carries neither cookie (SameSite=Lax), so it is refused too.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -20,9 +21,10 @@ from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.access.principal import Principal
+from app.access.policy import get_principal
+from app.access.principal import Principal, Role
 from app.accounts import service as accounts
-from app.accounts import throttle
+from app.accounts import throttle, totp
 from app.accounts.cookies import clear_session_cookie, session_token, set_session_cookie
 from app.accounts.models import Account
 from app.accounts.passwords import Passwords
@@ -33,7 +35,7 @@ from app.authorities.schemas import Line200
 from app.core.problems import FieldError, Problem
 from app.core.settings import Settings, get_settings
 from app.web import account_service, i18n
-from app.web.router import LangDep, PrincipalDep, load_viewer, page
+from app.web.router import LangDep, load_viewer, page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(load_viewer)])
 
@@ -86,8 +88,9 @@ class SignedInForm:
         self.principal = principal
 
 
-async def signed_in_form(request: Request, session: SessionDep) -> SignedInForm:
-    """A form posted by a signed-in person: the session's CSRF token is required."""
+async def enrolling_form(request: Request, session: SessionDep) -> SignedInForm:
+    """A form posted by a signed-in person, who may still have to enrol a second factor
+    (enrolling and signing out): the session's CSRF token is required."""
     settings = get_settings()
     fields = await _form(request)
     token = session_token(request, settings) or ""
@@ -97,6 +100,23 @@ async def signed_in_form(request: Request, session: SessionDep) -> SignedInForm:
     if principal is None or principal.account_id is None:
         raise Problem(status=401, detail="the session has ended; sign in again")
     return SignedInForm(fields, principal)
+
+
+async def signed_in_form(request: Request, session: SessionDep) -> SignedInForm:
+    """A form posted by a signed-in person: the session's CSRF token is required, and a
+    person who must enrol a second factor first may do nothing else (as ``rule()``)."""
+    form = await enrolling_form(request, session)
+    if form.principal.second_factor_pending:
+        raise Problem(status=403, detail="enrol the second factor first "
+                                         "(/account/second-factor)")
+    return form
+
+
+SessionPrincipalDep = Annotated[Principal, Depends(get_principal)]
+ENROLMENT_PAGE = "/account/second-factor"
+# The session that lets a person who has just set their password from an invitation
+# enrol a second factor; it ends once they have, and they sign in with password and code.
+ENROLMENT_SESSION = timedelta(minutes=15)
 
 
 def _with_form_cookie(request: Request, render: Any) -> Response:
@@ -158,7 +178,7 @@ def sign_in(request: Request, session: SessionDep, lang: LangDep,
         with throttle.guarded_sign_in(session, settings, email=email,
                                       client_address=_client(request),
                                       now=throttle.current_time()):
-            token, _, _ = accounts.sign_in(
+            token, _, account = accounts.sign_in(
                 session, _passwords(request), settings, email=email,
                 password=form.fields.get("password", ""), client_address=_client(request),
                 user_agent=request.headers.get("user-agent"),
@@ -174,14 +194,16 @@ def sign_in(request: Request, session: SessionDep, lang: LangDep,
             error=error, next=form.fields.get("next", "")[:500], notice=None,
             headers=refusal.headers))
     session.commit()
-    response = _redirect(_local(form.fields.get("next")), lang)
+    target = ENROLMENT_PAGE if totp.pending(session, account.id, Role(account.role)) \
+        else _local(form.fields.get("next"))
+    response = _redirect(target, lang)
     set_session_cookie(response, settings, token)
     return response
 
 
 @router.post("/sign-out")
 def sign_out(request: Request, session: SessionDep, lang: LangDep,
-             form: Annotated[SignedInForm, Depends(signed_in_form)]) -> Response:
+             form: Annotated[SignedInForm, Depends(enrolling_form)]) -> Response:
     assert form.principal.session_id is not None
     accounts.sign_out(session, form.principal.session_id)
     session.commit()
@@ -208,8 +230,10 @@ def invitation_page(request: Request, session: SessionDep, lang: LangDep,
     state = account_service.invitation_state(session, token)
     if state != "valid":
         return _invitation_error(request, lang, state)
+    role = account_service.invited_role(session, token)
     return _with_form_cookie(request, lambda csrf: page(
-        request, "invitation.html", lang, failure=None, csrf=csrf, error=None))
+        request, "invitation.html", lang, failure=None, csrf=csrf, error=None,
+        factor_required=role is not None and totp.required(role)))
 
 
 @router.post("/invitations/{token}", response_class=HTMLResponse)
@@ -217,8 +241,9 @@ def accept_invitation(request: Request, session: SessionDep, lang: LangDep,
                       token: TokenPath,
                       form: Annotated[PreSessionForm, Depends(pre_session_form)]) -> Response:
     try:
-        accounts.accept_invitation(session, _passwords(request), token,
-                                   form.fields.get("password", "")[:1024], _client(request))
+        account = accounts.accept_invitation(session, _passwords(request), token,
+                                             form.fields.get("password", "")[:1024],
+                                             _client(request))
     except Problem as exc:
         session.rollback()
         if exc.status != 422:
@@ -227,34 +252,69 @@ def accept_invitation(request: Request, session: SessionDep, lang: LangDep,
         error = _password_message(i18n.strings(lang), exc.errors)
         return _with_form_cookie(request, lambda csrf: page(
             request, "invitation.html", lang, status=422, failure=None, csrf=csrf,
-            error=error))
+            error=error, factor_checked=form.fields.get("second_factor") == "on",
+            factor_required=totp.required(account_service.invited_role(session, token)
+                                          or "official")))
+    if not (totp.required(account.role) or form.fields.get("second_factor") == "on"):
+        session.commit()
+        return _redirect("/sign-in", lang, done="password_set")
+    # Enrol now, in a short session of its own: the invitation link and the password just
+    # set are what signing in would ask for (but no second factor: there is none yet).
+    session_token_, _ = accounts.open_session(
+        session, account, client_address=_client(request),
+        user_agent=request.headers.get("user-agent"), lifetime=ENROLMENT_SESSION)
+    enrolment = totp.start_enrolment(session, account, _client(request))
     session.commit()
-    return _redirect("/sign-in", lang, done="password_set")
+    settings = get_settings()
+    request.state.viewer = None  # the page before it: nobody is signed in yet
+    response = page(request, "second_factor.html", lang, stage="enrol",
+                    enrolment=enrolment, csrf=csrf_token(settings.secret_key, session_token_),
+                    then="sign_in", required=totp.required(account.role), error=None,
+                    codes=None)
+    set_session_cookie(response, settings, session_token_)
+    return response
 
 
 # -- my account ---------------------------------------------------------------------------
 
-def _account_page(request: Request, session: Session, lang: str, principal: Principal,
-                  status: int = 200, **context: Any) -> Response:
+ACCOUNT_NOTICES = ("saved", "password_changed", "session_ended", "factor_removed",
+                   "key_revoked")
+
+
+def account_page_response(request: Request, session: Session, lang: str,
+                          principal: Principal, status: int = 200,
+                          **context: Any) -> Response:
+    """/account, with the messages and once-shown values of ``context``."""
     assert principal.account_id is not None
     account = session.get(Account, principal.account_id)
     assert account is not None
     sessions = account_service.open_sessions(session, account.id)
     defaults: dict[str, Any] = {"notice": None, "profile_error": None,
-                                "current_error": None, "new_error": None}
+                                "current_error": None, "new_error": None,
+                                "factor_error": None, "factor_error_form": None,
+                                "key_error": None, "key_error_field": None,
+                                "new_key": None, "key_name": "",
+                                "key_expires": ""}
     return page(request, "account.html", lang, status=status, account=account,
                 sessions=sessions, current_session=principal.session_id,
                 languages=[(code, i18n.NATIVE[code]) for code in i18n.UI_LANGUAGES],
+                factor=account_service.second_factor(session, account),
+                keys=account_service.personal_keys(session, account.id),
                 **(defaults | context))
+
+
+_account_page = account_page_response
 
 
 @router.get("/account", response_class=HTMLResponse)
 def account_page(request: Request, session: SessionDep, lang: LangDep,
-                 principal: PrincipalDep, done: str = "") -> Response:
+                 principal: SessionPrincipalDep, done: str = "") -> Response:
     if principal.account_id is None:
         return _redirect("/sign-in", lang, next="/account")
+    if principal.second_factor_pending:
+        return _redirect(ENROLMENT_PAGE, lang)
     t = i18n.strings(lang)
-    notice = t.get(done) if done in ("saved", "password_changed", "session_ended") else None
+    notice = t.get(done) if done in ACCOUNT_NOTICES else None
     return _account_page(request, session, lang, principal, notice=notice)
 
 

@@ -9,13 +9,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
+from app.access.models import ApiKey
 from app.access.principal import Principal
+from app.accounts import own, totp
 from app.accounts.models import Account, AccountSession, Invitation
 from app.accounts.passwords import Passwords
 from app.accounts.service import record
 from app.accounts.tokens import csrf_token, token_digest
+from app.accounts.totp_models import RecoveryCode
 from app.core.problems import FieldError
 
 InvitationState = Literal["valid", "unknown", "used", "expired"]
@@ -54,6 +58,32 @@ def invitation_state(session: Session, token: str) -> InvitationState:
     if invitation.expires_at <= datetime.now(UTC):
         return "expired"
     return "valid"
+
+
+def invited_role(session: Session, token: str) -> str | None:
+    """The role of the account an invitation link is for."""
+    return session.scalars(select(Account.role).join(
+        Invitation, col(Invitation.account_id) == col(Account.id))
+        .where(col(Invitation.token_digest) == token_digest(token))).one_or_none()
+
+
+@dataclass(frozen=True)
+class SecondFactor:
+    enrolled: bool
+    required: bool
+    recovery_codes_left: int
+
+
+def second_factor(session: Session, account: Account) -> SecondFactor:
+    left = session.scalars(select(func.count()).select_from(RecoveryCode)
+                           .where(col(RecoveryCode.account_id) == account.id)
+                           .where(col(RecoveryCode.used_at).is_(None))).one()
+    return SecondFactor(enrolled=totp.enrolled(session, account.id),
+                        required=totp.required(account.role), recovery_codes_left=left)
+
+
+def personal_keys(session: Session, account_id: uuid.UUID) -> list[ApiKey]:
+    return list(own.personal_keys(session, account_id))
 
 
 def open_sessions(session: Session, account_id: uuid.UUID) -> list[AccountSession]:

@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from app.access.policy import get_principal
-from app.access.principal import Principal
+from app.access.principal import ANONYMOUS, Principal
 from app.accounts.cookies import session_token
 from app.accounts.service import resolve_session
 from app.api.deps import SessionDep
@@ -50,7 +50,14 @@ async def load_viewer(request: Request, session: SessionDep) -> None:
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(load_viewer)])
 
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
+async def page_principal(principal: Annotated[Principal, Depends(get_principal)]
+                         ) -> Principal:
+    """The caller as a page sees them: a person who must enrol a second factor first is
+    anonymous here until they do, as ``rule()`` has it for the API."""
+    return ANONYMOUS if principal.second_factor_pending else principal
+
+
+PrincipalDep = Annotated[Principal, Depends(page_principal)]
 
 
 def _lang(
