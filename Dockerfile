@@ -5,7 +5,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     CNA_DATA_DIR=/var/lib/cna
 
 WORKDIR /srv/cna
+# Fonts and Pango for the printed directory (cna publish, WeasyPrint); ICU and a compiler
+# for PyICU (State names in each language's collation).
 RUN apt-get update && apt-get install -y --no-install-recommends make \
+        fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
+        libicu-dev pkg-config g++ \
     && rm -rf /var/lib/apt/lists/*
 
 COPY pyproject.toml README.md alembic.ini Makefile ./

@@ -39,6 +39,7 @@ from app.health.router import router as health_router
 from app.mail.router import router as mail_router
 from app.networks.router import router as networks_router
 from app.proposals.router import router as proposals_router
+from app.publications.router import router as publications_router
 from app.reference.router import router as reference_router
 from app.routecard.router import router as route_router
 from app.search import service as search_service
@@ -134,6 +135,7 @@ def create_app() -> FastAPI:
     app.include_router(mail_router)
     app.include_router(networks_router)
     app.include_router(route_router)
+    app.include_router(publications_router)
     app.include_router(edit_pages_router)  # before web_router: /authorities/new is no id
     app.include_router(web_router)
     app.include_router(account_pages_router)

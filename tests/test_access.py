@@ -343,6 +343,7 @@ POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/v1/networks/{code}"): READ,
     ("GET", "/v1/route"): READ,
     ("GET", "/v1/authorities/{authority_id}.vcf"): READ,
+    ("GET", "/v1/publications/directory.pdf"): READ,
     ("POST", "/v1/access-requests"): ANYONE,
     ("GET", "/v1/access-requests"): DECIDERS,
     ("POST", "/v1/access-requests/{request_id}/approve"): DECIDERS,

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from app.cli import (
     account_commands,
     mail_commands,
+    publish_commands,
     reminder_commands,
     search_commands,
     sync_commands,
@@ -407,6 +408,7 @@ search_commands.register(app)
 sync_commands.register(app)
 account_commands.register(app)
 mail_commands.register(app)
+publish_commands.register(app)
 reminder_commands.register(app)
 
 
