@@ -382,3 +382,24 @@ def test_the_secretariat_chooses_the_role_and_countries(
     account = session.scalars(select(Account).where(
         col(Account.email) == "rui@example.org")).one()
     assert account.role == "focal_point" and account.countries == ["BRA"]
+
+
+def test_a_focal_point_without_its_second_factor_is_asked_to_enrol_first(
+        client: TestClient, session: Session, secretariat: str, bra: Any) -> None:
+    ask_access(client, bra, "rui@example.org")
+    focal = TestClient(client.app)
+    assert focal.post("/v1/accounts", headers=auth(secretariat), json={
+        "email": "new@example.org", "display_name": "New", "role": "focal_point",
+        "countries": ["BRA"]}).status_code == 201
+    token = invitation_token(session, "new@example.org")
+    assert focal.post(f"/v1/invitations/{token}/accept",
+                      json={"password": PASSWORD}).status_code == 200
+    csrf = focal.post("/v1/sessions", json={"email": "new@example.org",
+                                            "password": PASSWORD}).json()["csrf_token"]
+    page = focal.get("/access-requests")
+    assert page.status_code == 403 and EN["requests_enrol_first"] in page.text
+    assert "rui@example.org" not in page.text
+    rui = requests_of(session, "rui@example.org")[0]
+    refused = focal.post(f"/access-requests/{rui.id}/approve", data={"csrf": csrf})
+    assert refused.status_code == 403
+    assert requests_of(session, "rui@example.org")[0].status == "pending"

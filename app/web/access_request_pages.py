@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from app.access.policy import get_principal
 from app.access.principal import ANONYMOUS, Principal, Role
 from app.access.router import resolve_countries
 from app.accounts import access_requests
@@ -39,9 +40,12 @@ from app.web.account_pages import (
     pre_session_form,
     signed_in_form,
 )
-from app.web.router import LangDep, PrincipalDep, load_viewer, page
+from app.web.router import LangDep, load_viewer, page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(load_viewer)])
+
+# The caller as signed in, a second factor still to enrol included (to say so on the page).
+SignedInDep = Annotated[Principal, Depends(get_principal)]
 
 REQUEST_FIELDS = ("email", "name", "authority_id", "position", "justification")
 FIELD_MESSAGES = {"email": "request_email_invalid", "name": "request_name_needed",
@@ -142,19 +146,19 @@ def _decisions_page(request: Request, session: Session, lang: str, principal: Pr
                 roles=ROLES if principal.role is Role.secretariat else ("official",))
 
 
-def _not_for_you(request: Request, lang: str) -> Response:
+def _not_for_you(request: Request, lang: str, principal: Principal) -> Response:
+    key = "requests_enrol_first" if principal.second_factor_pending else "requests_not_for_you"
     return page(request, "access_requests.html", lang, status=403, pending=[], notice=None,
-                failure=i18n.strings(lang)["requests_not_for_you"], field_errors={},
-                roles=())
+                failure=i18n.strings(lang)[key], field_errors={}, roles=())
 
 
 @router.get("/access-requests", response_class=HTMLResponse)
 def decisions_page(request: Request, session: SessionDep, lang: LangDep,
-                   principal: PrincipalDep, done: str = "") -> Response:
+                   principal: SignedInDep, done: str = "") -> Response:
     if principal.anonymous:
         return _redirect("/sign-in", lang, next="/access-requests")
     if not people_service.may_decide(principal):
-        return _not_for_you(request, lang)
+        return _not_for_you(request, lang, principal)
     key = DECISION_NOTICES.get(done)
     return _decisions_page(request, session, lang, principal,
                            notice=i18n.strings(lang)[key] if key else None)
@@ -184,7 +188,7 @@ def approve(request: Request, session: SessionDep, lang: LangDep, request_id: uu
     """Approve: the account is created and its invitation mail queued."""
     principal = form.principal
     if not people_service.may_decide(principal):
-        return _not_for_you(request, lang)
+        return _not_for_you(request, lang, principal)
     role_name = form.fields.get("role", "official")
     countries = _countries(form.fields.get("countries", "")[:2000])
     try:
@@ -209,7 +213,7 @@ def reject(request: Request, session: SessionDep, lang: LangDep, request_id: uui
     """Reject: the request is kept, and a short polite mail tells the person."""
     principal = form.principal
     if not people_service.may_decide(principal):
-        return _not_for_you(request, lang)
+        return _not_for_you(request, lang, principal)
     try:
         access_requests.reject(session, principal, get_settings(), request_id,
                                client_address=_client(request))
