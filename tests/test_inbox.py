@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func
+from sqlalchemy import text as sqltext
 from sqlmodel import Session, col, select
 
 from app.access.principal import Role
@@ -303,3 +304,35 @@ def test_the_daily_digest_goes_once_a_day_after_its_hour(
     [mail] = session.scalars(select(MailMessage).where(
         col(MailMessage.template) == "proposals_digest")).all()
     assert re.search(r"/inbox\b", mail.body_text)
+
+
+def test_two_posts_at_once_make_one_proposal(session: Session, bra: Authority) -> None:
+    """The second of two simultaneous posts waits for the first and gets its proposal."""
+    import threading
+
+    from app.access.principal import Principal
+
+    focal = Principal(role=Role.focal_point, countries=frozenset({"BRA"}),
+                      key_prefix="double")
+    engine = db_engine.get_engine()
+    results: list[uuid.UUID] = []
+    with Session(engine) as first:
+        made = proposals.propose(first, focal, "confirm", bra.id, None, None, None).id
+
+        def second_post() -> None:
+            with Session(engine) as second:
+                results.append(proposals.propose(second, focal, "confirm", bra.id, None,
+                                                 None, None).id)
+                second.commit()
+
+        thread = threading.Thread(target=second_post)
+        thread.start()
+        deadline = datetime.now(UTC) + timedelta(seconds=30)
+        while not session.scalar(select(func.count()).select_from(
+                sqltext("pg_locks")).where(sqltext("locktype = 'advisory' AND NOT granted"))):
+            assert datetime.now(UTC) < deadline, "the second post never waited"
+            session.rollback()
+        first.commit()
+        thread.join(timeout=30)
+    assert results == [made]
+    assert len(pending(session)) == 1

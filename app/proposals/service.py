@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.access.principal import Principal, Role
@@ -134,7 +135,12 @@ def propose(session: Session, principal: Principal, action: Action,
 def _pending_duplicate(session: Session, principal: Principal, action: str, country: str,
                        authority_id: uuid.UUID | None, base_version: int | None,
                        document: dict[str, Any] | None) -> Proposal | None:
-    """The same proposal by the same proposer, still pending (a form posted twice)."""
+    """The same proposal by the same proposer, still pending (a form posted twice).
+
+    Two posts at once (a double click) serialise on an advisory lock held to the end of
+    the transaction, so the second sees the first's proposal."""
+    key = f"cna:proposal:{principal.actor_name}:{action}:{authority_id or country}"
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
     candidates = session.scalars(
         select(Proposal).where(col(Proposal.status) == "pending",
                                col(Proposal.proposed_by) == principal.actor_name,
