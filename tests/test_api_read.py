@@ -222,7 +222,8 @@ def test_instruments_with_articles_and_types(client: TestClient) -> None:
     as_map = {code: {a["article"]: a["type"] for a in i["articles"]}
               for code, i in items.items()}
     assert as_map["untoc"] == {"16": "extradition", "17": "transfer_of_sentenced_persons",
-                               "18(13)": "mutual_legal_assistance"}
+                               "18(13)": "mutual_legal_assistance",
+                               "31(6)": "organized_crime_prevention"}
     assert as_map["drugs1988"] == {"6": "extradition", "7(8)": "mutual_legal_assistance",
                                    "17(7)": "illicit_traffic_by_sea"}
     assert as_map["uncac"] == {"44": "extradition", "46(13)": "mutual_legal_assistance",
@@ -801,7 +802,7 @@ def test_record_shape(client: TestClient, session: Session, reference: Reference
     ]
     assert list(designation["urgent"]) == ["channels", "means", "notes"]
     assert list(designation["requirements"]) == [
-        "legal_basis_convention", "dual_criminality", "notes"]
+        "legal_basis_convention", "dual_criminality", "interpol_requests", "notes"]
     assert list(record["office_hours"][0]) == ["days", "opens", "closes"]
     # the list emits the same document
     listed = client.get("/v1/authorities").json()["items"]

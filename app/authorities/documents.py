@@ -27,7 +27,8 @@ def canonical_content(record: AuthorityIn) -> dict[str, Any]:
 _ADDRESS_KEYS = ("lines", "locality", "region", "postal_code")
 _HOURS_KEYS = ("days", "opens", "closes")
 _URGENT_KEYS = ("channels", "means", "notes")
-_REQUIREMENT_KEYS = ("legal_basis_convention", "dual_criminality", "notes")
+_REQUIREMENT_KEYS = ("legal_basis_convention", "dual_criminality", "interpol_requests",
+                     "notes")
 
 
 def _ordered(value: dict[str, Any] | None, keys: tuple[str, ...]) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""The interchange record (shared/docs/interchange.md), as accepted on input.
+"""The interchange record (docs/interchange.md), as accepted on input.
 
 Validation happens in two passes that report errors in one shape (``FieldError`` with
 a path into the document):
@@ -47,6 +47,9 @@ PhoneKind = Literal["voice", "fax", "mobile"]
 Channel = Literal["central_authority", "diplomatic", "direct_judicial", "interpol"]
 Means = Literal["post", "email", "fax", "secure_platform", "courier"]
 DualCriminality = Literal["required", "not_required", "coercive_measures_only"]
+# Which requests may go through INTERPOL (the UNCAC directory's question): every request,
+# urgent ones, an advance copy ahead of the original, or a request for provisional arrest.
+InterpolRequest = Literal["all", "urgent", "advance_copy", "provisional_arrest"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -195,6 +198,8 @@ class UrgentIn(_Strict):
 class RequirementsIn(_Strict):
     legal_basis_convention: bool | None = None
     dual_criminality: DualCriminality | None = None
+    # None: not stated; []: no request goes through INTERPOL.
+    interpol_requests: Annotated[list[InterpolRequest], AfterValidator(_unique)] | None = None
     notes: TextMap | None = None
 
 
@@ -339,8 +344,9 @@ def _reference_errors(data: dict[str, Any], reference: ReferenceData) -> list[Fi
             errors.append(FieldError((*at, "type"), f"unknown designation type {type_!r}",
                                      "enum"))
         if isinstance(instrument, str) and instrument not in reference.instruments:
-            errors.append(FieldError((*at, "instrument"), f"unknown instrument "
-                                                           f"{instrument!r}", "enum"))
+            errors.append(FieldError((*at, "instrument"), f"unknown instrument or "
+                                                           f"resolution {instrument!r}",
+                                     "enum"))
         elif isinstance(instrument, str) and isinstance(article, str):
             expected = reference.articles.get((instrument, article.strip()))
             if expected is None:

@@ -226,7 +226,7 @@ CSV_COLUMNS = [
     "updated_at", "type", "instrument", "article", "territory", "since", "until",
     "languages", "channels", "means", "urgent_channels", "urgent_means",
     "legal_basis_convention", "dual_criminality", "phones", "emails", "website", "time_zone",
-    "verified_on",
+    "verified_on", "interpol_requests",
 ]
 
 
@@ -259,6 +259,7 @@ def _csv_rows(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
             "legal_basis_convention": "" if req.get("legal_basis_convention") is None
             else str(req["legal_basis_convention"]).lower(),
             "dual_criminality": req.get("dual_criminality") or "",
+            "interpol_requests": " ".join(req.get("interpol_requests") or []),
         }
 
 

@@ -41,6 +41,8 @@ app = typer.Typer(
 )
 err = Console(stderr=True)
 DEMO_FILE = Path(__file__).resolve().parents[2] / "seed_data" / "demo" / "authorities.ndjson"
+# Hand-written demo records for the designation types and fields the generator predates.
+DEMO_EXTRA_FILE = DEMO_FILE.with_name("designation_bases.ndjson")
 # Open requests (a long poll of /v1/changes waits up to 30 s) get this long to finish
 # after SIGTERM or Ctrl-C; then they are cut, and the embedded PostgreSQL is stopped.
 SHUTDOWN_GRACE_SECONDS = 10
@@ -165,7 +167,8 @@ def _seed(demo: bool) -> None:
         if existing:
             err.print(f"Demo data skipped: the directory already holds {existing} record(s).")
             return
-        report = import_records(session, parse_records(DEMO_FILE.read_text("utf-8")),
+        demo_text = DEMO_FILE.read_text("utf-8") + DEMO_EXTRA_FILE.read_text("utf-8")
+        report = import_records(session, parse_records(demo_text),
                                 load_reference(session), SYSTEM_SEED,
                                 reason="demo data (fictional)")
         if not report.ok:
@@ -267,6 +270,7 @@ def export(
     """
     from app.authorities.documents import View
     from app.authorities.transfer import to_csv, to_ndjson
+    from app.reference.data import FORMAT_VERSION
     from app.reference.service import load_reference
     from app.sync.service import ExportFilters, Snapshot
 
@@ -299,6 +303,7 @@ def export(
         cursor_file.write_text(cursor + "\n", encoding="utf-8")
     if output:
         err.print(f"[green]Exported {total} record(s) to {output}.[/green]")
+    err.print(f"Interchange format version: {FORMAT_VERSION} (docs/interchange.md)")
     err.print(f"Feed cursor: {cursor} (continue with GET /v1/changes?after={cursor})")
 
 

@@ -8,11 +8,15 @@ from pydantic import BaseModel, Field
 class SourceOut(BaseModel):
     url: str
     description: str = Field(description="What the cited source is")
+    quote: str | None = Field(default=None, description="The passage of the source the "
+                                                        "membership rests on")
 
 
 class NetworkSummary(BaseModel):
     code: str
     acronym: str
+    purpose: str = Field(description="judicial_cooperation (central authorities, judges, "
+                                     "prosecutors) or asset_recovery (an ARIN)")
     name: str | None
     name_lang: str | None
     names: dict[str, str]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, func
@@ -81,12 +82,22 @@ def shared_networks(session: Session, a: str, b: str) -> list[Network]:
                                 .order_by(col(Network.code))))
 
 
+@cache
+def network_purposes() -> dict[str, str]:
+    """code -> what the network is for (``judicial_cooperation`` or ``asset_recovery``),
+    from the shipped networks.json: reference documentation, read once."""
+    return {n["code"]: n.get("purpose", "judicial_cooperation")
+            for n in read_json("networks.json")}
+
+
 def network_out(network: Network, members: list[str] | None, prefs: list[str]
                 ) -> dict[str, Any]:
     """A network in the API's shape, its name and notes in the caller's language."""
     tag, name = pick(network.name, prefs)
     out: dict[str, Any] = {
-        "code": network.code, "acronym": network.acronym, "name": name, "name_lang": tag,
+        "code": network.code, "acronym": network.acronym,
+        "purpose": network_purposes().get(network.code, "judicial_cooperation"),
+        "name": name, "name_lang": tag,
         "names": network.name, "website": network.website,
         "region": pick(network.region, prefs)[1],
         "secure_channel": network.secure_channel,

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
 REFERENCE_DIR = SEED_DIR / "reference"
+
+#: Version of the interchange format (docs/interchange.md, "Changes").  1.1 added
+#: resolutions as a basis, ``requirements.interpol_requests`` and cited sources.
+FORMAT_VERSION = "1.1"
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,33 @@ class ReferenceData:
 
 def read_json(name: str) -> Any:
     return json.loads((REFERENCE_DIR / name).read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class ArticleCitation:
+    """Where a designation's basis is written: the clause, a URL and a quotation."""
+
+    kind: str  # of the instrument: convention, protocol or resolution
+    source: dict[str, str]
+    interpol: dict[str, Any] | None
+
+
+@cache
+def article_citations() -> dict[tuple[str, str], ArticleCitation]:
+    """(instrument, article) -> its citation, from the shipped instruments.json.
+
+    The citations document the reference table; the database keeps only what records
+    are checked and joined against, so they are read from the file (once)."""
+    return {
+        (i["code"], a["article"]): ArticleCitation(i.get("kind", "convention"), a["source"],
+                                                   a.get("interpol"))
+        for i in read_json("instruments.json") for a in i["articles"]
+    }
+
+
+@cache
+def instrument_kinds() -> dict[str, str]:
+    return {i["code"]: i.get("kind", "convention") for i in read_json("instruments.json")}
 
 
 def reference_from_files() -> ReferenceData:

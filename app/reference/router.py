@@ -17,6 +17,7 @@ from app.core.i18n import pick
 from app.core.problems import not_found
 from app.networks.service import list_networks, network_out
 from app.reference import service
+from app.reference.data import FORMAT_VERSION, article_citations, instrument_kinds
 from app.reference.models import Country
 from app.reference.schemas import CountryDetail, CountryList, InstrumentList
 
@@ -80,20 +81,27 @@ def list_instruments(
     languages: LanguagesDep,
     caller: Principal = readers("GET", "/v1/instruments"),
 ) -> Response:
-    """The instruments, with the articles under which States designate authorities."""
+    """The instruments and resolutions, with the articles or paragraphs under which States
+    designate authorities, each with its cited source; and the interchange format version."""
     type_names = {t.code: t.names for t in service.list_types(session)}
+    citations = article_citations()
+    kinds = instrument_kinds()
     items = []
     for instrument, articles in service.list_instruments(session):
         tag, name = pick(instrument.names, languages)
         _, short = pick(instrument.short_names, languages)
         items.append({
-            "code": instrument.code, "name": name, "short_name": short, "name_lang": tag,
+            "code": instrument.code, "kind": kinds.get(instrument.code, "convention"),
+            "name": name, "short_name": short, "name_lang": tag,
             "adopted": instrument.adopted.isoformat() if instrument.adopted else None,
             "articles": [
                 {"article": a.article, "type": a.type_code,
                  "type_name": pick(type_names.get(a.type_code), languages)[1],
-                 "title": pick(a.title, languages)[1]}
+                 "title": pick(a.title, languages)[1],
+                 "source": citation.source if citation else None,
+                 "interpol": citation.interpol if citation else None}
                 for a in articles
+                for citation in [citations.get((a.instrument_code, a.article))]
             ],
         })
-    return json_response(request, {"items": items})
+    return json_response(request, {"format_version": FORMAT_VERSION, "items": items})

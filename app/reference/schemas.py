@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.networks.schemas import NetworkSummary
 
@@ -39,15 +39,32 @@ class CountryList(BaseModel):
     items: list[CountryOut]
 
 
+class SourceOut(BaseModel):
+    url: str
+    clause: str = Field(description="The article or paragraph quoted, e.g. 18(13)")
+    quote: str = Field(description="The clause, quoted from the text at `url`")
+    description: str | None = None
+
+
+class InterpolOut(BaseModel):
+    requests: list[str] = Field(description="Request kinds the clause lets go through "
+                                            "INTERPOL (interchange `interpol_requests` values)")
+    quote: str
+
+
 class ArticleOut(BaseModel):
     article: str
     type: str
     type_name: str | None
     title: str | None
+    source: SourceOut | None = Field(description="Where the basis is written")
+    interpol: InterpolOut | None = Field(description="The clause naming INTERPOL as a "
+                                                     "channel, where there is one")
 
 
 class InstrumentOut(BaseModel):
     code: str
+    kind: str = Field(description="convention, protocol or resolution")
     name: str | None
     short_name: str | None
     name_lang: str | None
@@ -56,4 +73,6 @@ class InstrumentOut(BaseModel):
 
 
 class InstrumentList(BaseModel):
+    format_version: str = Field(description="Version of the interchange format "
+                                            "(docs/interchange.md)")
     items: list[InstrumentOut]

@@ -42,6 +42,8 @@ class ChannelsOut(BaseModel):
 class RequirementsOut(BaseModel):
     legal_basis_convention: bool | None
     dual_criminality: str | None
+    interpol_requests: list[str] | None = Field(description="Requests that may go through "
+                                                            "INTERPOL; null when not stated")
     notes: str | None
 
 

@@ -171,6 +171,7 @@ def _designation_card(d: dict[str, Any], official: list[str], ctx: _Context
         "requirements": {
             "legal_basis_convention": requirements.get("legal_basis_convention"),
             "dual_criminality": requirements.get("dual_criminality"),
+            "interpol_requests": requirements.get("interpol_requests"),
             "notes": ctx.text(requirements.get("notes")),
         },
     }

@@ -16,12 +16,14 @@ from app.api.responses import etag_matches, json_response
 from app.authorities.transfer import to_csv, to_ndjson
 from app.core.errors import problem_responses
 from app.db.engine import get_engine
+from app.reference.data import FORMAT_VERSION
 from app.sync import service
 from app.sync.schemas import FeedPage
 
 router = APIRouter(tags=["sync"])
 
 CURSOR_HEADER = "CNA-Feed-Cursor"
+FORMAT_HEADER = "CNA-Format-Version"
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified (If-None-Match)"}}
 
@@ -59,7 +61,9 @@ def _export_etag(cursor: int, principal: Principal, fmt: str,
             responses={**problem_responses(401, 403, 422), **NOT_MODIFIED,
                        200: {"content": {"application/x-ndjson": {}, "text/csv": {}},
                              "description": "The records, streamed; the feed cursor to "
-                                            f"continue from is in the {CURSOR_HEADER} header"}})
+                                            f"continue from is in the {CURSOR_HEADER} header, "
+                                            "the interchange format version in the "
+                                            f"{FORMAT_HEADER} header"}})
 def export(
     request: Request,
     session: SessionDep,
@@ -77,7 +81,7 @@ def export(
     snapshot = service.Snapshot(get_engine())
     etag = _export_etag(snapshot.cursor, principal, format, filters)
     headers = {"ETag": etag, CURSOR_HEADER: service.encode_cursor(snapshot.cursor),
-               "Vary": "Authorization"}
+               FORMAT_HEADER: FORMAT_VERSION, "Vary": "Authorization"}
     if etag_matches(request, etag):
         snapshot.close()
         return Response(status_code=304, headers=headers)
