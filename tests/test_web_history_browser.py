@@ -181,3 +181,26 @@ def test_a_reminder_digest_arrives_by_smtp_and_its_link_opens_the_record(
     page.goto(links[0])
     expect(page.locator("article.record h1")).to_be_visible()
     expect(page.locator(".verified-ago")).to_contain_text("ago")
+
+
+@pytest.mark.parametrize(("lang", "ago"), [("en", "ago"), ("fr", "il y a"), ("ar", "قبل")])
+def test_search_results_say_when_each_record_was_verified(
+        visitor: Page, lang: str, ago: str) -> None:  # noqa: F811
+    page = visitor
+    page.goto(f"/?lang={lang}&country=BRA")
+    verified = page.locator("#results .hit-verified").first
+    expect(verified).to_contain_text(ago)
+    expect(verified.locator("time")).to_have_attribute(
+        "datetime", re.compile(r"^\d{4}-\d{2}-\d{2}$"))
+    # The browser (Intl) says it as the record page (Babel) does, for every hit.
+    hits = page.locator("#results li.hit")
+    for index in range(min(hits.count(), 3)):
+        hit = hits.nth(index)
+        said = hit.locator(".hit-verified").inner_text()
+        href = hit.locator("a").get_attribute("href")
+        assert href is not None
+        record = page.context.new_page()
+        record.goto(href)
+        expect(record.locator(".verified-ago")).to_be_visible()
+        assert record.locator(".verified-ago").inner_text() in said, (said, href)
+        record.close()
