@@ -227,3 +227,20 @@ def test_admin_suspends_and_reactivates_accounts_and_revokes_keys(
                           data={"csrf": csrf_of(page.text)})
     assert revoked.status_code == 200 and "The key is revoked" in revoked.text
     assert client.get("/v1/authorities", headers=auth(other_key)).status_code == 401
+
+
+def test_history_follows_the_apis_rules_for_a_key_limited_to_other_countries(
+        client: TestClient, session: Session, reference: ReferenceData, bra: Any) -> None:
+    store(session, reference, make_record(acronym="NEWER"))
+    argentina, _ = create_key(session, Role.network, ["ARG"])
+    official, _ = create_key(session, Role.official)
+    session.commit()
+    api = client.get(f"/v1/authorities/{bra.id}/history", headers=auth(argentina))
+    page = client.get(f"/authorities/{bra.id}/history", headers=auth(argentina))
+    assert api.status_code == page.status_code == 404
+    assert client.get(f"/authorities/{bra.id}/versions/1",
+                      headers=auth(argentina)).status_code == 404
+    full = client.get(f"/authorities/{bra.id}/history", headers=auth(official))
+    assert full.status_code == 200
+    assert '<span class="who">pytest</span>' in full.text  # who, for a key holder
+    assert "/restore?" not in full.text  # an official restores nothing
