@@ -9,7 +9,8 @@ with the helpers of tests/test_web_browser.py and tests/test_web_accounts_browse
   owner gets a mail;
 - a password reset by mail: the old password fails, another open session has ended;
 - a session idle longer than CNA_SESSION_IDLE_MINUTES is signed out;
-- axe-core finds no violation on the new pages in English and Arabic (right to left).
+- axe-core finds no violation on the new pages in English and Arabic (right to left);
+- with JavaScript, the authority choices follow the search box as the visitor types.
 """
 
 from __future__ import annotations
@@ -300,3 +301,23 @@ def test_the_reset_link_form_in_arabic(visitor: Page, tmp_path: Path) -> None:  
     expect(page.get_by_role("heading", level=1)).to_have_text(AR["reset_choose_title"])
     assert axe_violations(page) == []
     shot(page, "34-password-reset-arabic")
+
+
+def test_with_javascript_the_choices_follow_the_search_box(visitor: Page) -> None:  # noqa: F811
+    page = visitor
+    page.goto("/request-access")
+    page.get_by_label("Find the authority you work for").fill("BCPI")  # no Search click
+    choice = page.get_by_label(re.compile("International Criminal Cooperation Office"))
+    expect(choice).to_be_visible()
+    expect(page.locator("#authority-status")).to_contain_text("Authorities found")
+    assert "q=" not in page.url
+    choice.check()
+    page.get_by_label("Find the authority you work for").fill("Bureau")
+    expect(page.locator("#authority-q-posted")).to_have_value("Bureau")  # the list followed
+    expect(page.locator("input[name=authority_id]:checked")).to_have_value(FRA_OFFICE)
+    assert axe_violations(page) == []
+    page.get_by_label("E-mail address").fill("not an address")
+    page.get_by_role("button", name="Send the request").click()
+    expect(page.locator("#email-error")).to_be_visible()
+    expect(page.locator("input[name=authority_id]:checked")).to_have_value(FRA_OFFICE)
+    expect(page.get_by_label("Find the authority you work for")).to_have_value("Bureau")

@@ -170,4 +170,69 @@
     });
     runSearch(true);
   }
+
+  // ------------------------------------------------ the authority on /request-access
+  // Without JavaScript the search box is a GET form listing the matches as choices; with
+  // it, the choices follow the box as the visitor types (the same /v1/search).
+  var picker = document.getElementById("authority-q");
+  var choices = document.getElementById("authority-choices");
+  var pickerStatus = document.getElementById("authority-status");
+  var pickerQuery = document.getElementById("authority-q-posted");
+  var pickerTimer = null;
+  var pickerSequence = 0;
+
+  function choiceItem(record) {
+    var name = pickName(record.name);
+    var li = el("li");
+    var id = "authority-" + record.id;
+    li.appendChild(el("input", { type: "radio", id: id, name: "authority_id",
+                                 value: record.id }));
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(el("label", { "for": id, lang: name[0] },
+                      name[1] + (record.acronym ? " (" + record.acronym + ")" : "")));
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(el("span", { "class": "country" }, record.country));
+    return li;
+  }
+
+  function showChoices(page, text) {
+    var list = choices.querySelector("ul.choices");
+    var checked = choices.querySelector("input[name=authority_id]:checked");
+    var kept = checked ? checked.closest("li") : null;
+    if (!list) {
+      list = el("ul", { "class": "choices" });
+      choices.insertBefore(list, pickerStatus);
+    }
+    Array.prototype.slice.call(choices.querySelectorAll(".choices-hint")).forEach(
+      function (node) { node.remove(); });
+    list.textContent = "";
+    if (kept) { list.appendChild(kept); }
+    page.hits.forEach(function (hit) {
+      if (!kept || hit.record.id !== kept.querySelector("input").value) {
+        list.appendChild(choiceItem(hit.record));
+      }
+    });
+    pickerQuery.value = text;
+    pickerStatus.textContent = page.hits.length
+      ? t.request_authorities_found.replace("{n}", page.hits.length)
+      : t.request_no_authority;
+  }
+
+  function pickerSearch() {
+    var text = picker.value.trim();
+    if (!text) { return; }
+    var mine = ++pickerSequence;
+    var query = new URLSearchParams({ q: text, limit: "10" });
+    fetch("/v1/search?" + query.toString(), { headers: headers() })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r); })
+      .then(function (page) { if (mine === pickerSequence) { showChoices(page, text); } })
+      .catch(function () { /* the Search button still works without this */ });
+  }
+
+  if (picker && choices && pickerStatus && pickerQuery) {
+    picker.addEventListener("input", function () {
+      clearTimeout(pickerTimer);
+      pickerTimer = setTimeout(pickerSearch, 200);
+    });
+  }
 })();
