@@ -103,6 +103,10 @@ def form_options(session: Session, country_code: str, lang: str,
                                   "title": pick(a.title, prefs)[1] or a.type_code}
                                  for a in articles]}
                    for i, articles in list_instruments(session)]
+    offered = offered_languages(country)
+    names = {item["code"]: item["name"] for item in languages}
+    offered_first = [*({"code": tag, "name": names.get(tag, tag)} for tag in offered),
+                     *(item for item in languages if item["code"] not in offered)]
     state_zones = list(country.time_zones) if country else []
     return {
         "countries": sorted(({"code": c.alpha3, "name": pick(c.names, prefs)[1] or c.alpha3}
@@ -112,11 +116,12 @@ def form_options(session: Session, country_code: str, lang: str,
                   for t in list_types(session)],
         "instruments": instruments,
         "languages": languages,
-        "language_names": {item["code"]: item["name"] for item in languages},
+        "language_names": names,
+        "languages_offered_first": offered_first,
         "subdivisions": _subdivision_names(country.alpha2, lang) if country else [],
         "state_zones": state_zones,
         "other_zones": [z for z in _zones() if z not in state_zones],
-        "offered": offered_languages(country),
+        "offered": offered,
         "channels": CHANNELS, "means": MEANS, "phone_kinds": PHONE_KINDS, "kinds": KINDS,
         "dual_criminality": DUAL_CRIMINALITY, "weekdays": WEEKDAYS,
         "ui_languages": UI_LANGUAGES,

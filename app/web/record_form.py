@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from app.core.problems import FieldError
+from app.web.phones import international
 
 # Where the text maps are, with list indexes written as "*".
 TEXT_MAPS = frozenset({"name", "parent", "notes", "designations/*/scope",
@@ -102,9 +103,9 @@ def _text(value: Any) -> str:
 
 
 def _phone_rows(phones: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"number": _text(p.get("number")), "kind": _text(p.get("kind") or "voice"),
-             "label": _text(p.get("label")), "restricted": bool(p.get("restricted"))}
-            for p in phones]
+    return [{"number": international(_text(p.get("number"))),
+             "kind": _text(p.get("kind") or "voice"), "label": _text(p.get("label")),
+             "restricted": bool(p.get("restricted"))} for p in phones]
 
 
 def _email_rows(emails: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -337,23 +338,26 @@ def record_from_draft(draft: dict[str, Any]) -> dict[str, Any]:
 # -- languages offered in text maps -----------------------------------------------------------
 
 def offer_languages(draft: dict[str, Any], offered: Sequence[str]) -> None:
-    """Give every text map a row for each offered language it lacks (the State's official
-    languages and the six UN languages, in that order), and one row to name another."""
+    """Give the record's own text maps (name, parent, notes) a row for each offered
+    language they lack (the State's official languages and the six UN languages, in that
+    order); every text map also gets one row to write in another language (whose list
+    offers the same languages first).  The maps inside designations and contacts get no
+    empty rows of their own, or the form would be pages long."""
 
-    def fill(rows: list[dict[str, str]]) -> None:
+    def fill(rows: list[dict[str, str]], languages: Sequence[str]) -> None:
         present = {row["lang"] for row in rows}
-        rows.extend({"lang": tag, "text": ""} for tag in offered if tag not in present)
+        rows.extend({"lang": tag, "text": ""} for tag in languages if tag not in present)
         if not rows or rows[-1]["lang"] or rows[-1]["text"]:
             rows.append({"lang": "", "text": ""})
 
     for key in ("name", "parent", "notes"):
-        fill(draft[key])
+        fill(draft[key], offered)
     for d in draft["designations"]:
-        fill(d["scope"])
-        fill(d["urgent"]["notes"])
-        fill(d["requirements"]["notes"])
+        fill(d["scope"], ())
+        fill(d["urgent"]["notes"], ())
+        fill(d["requirements"]["notes"], ())
     for c in draft["contacts"]:
-        fill(c["title"])
+        fill(c["title"], ())
 
 
 def prune_offered(draft: dict[str, Any]) -> None:
