@@ -244,3 +244,19 @@ def test_history_follows_the_apis_rules_for_a_key_limited_to_other_countries(
     assert full.status_code == 200
     assert '<span class="who">pytest</span>' in full.text  # who, for a key holder
     assert "/restore?" not in full.text  # an official restores nothing
+
+
+def test_a_secretariat_session_without_its_second_factor_is_refused(
+        client: TestClient, session: Session, key: str, bra: Any) -> None:
+    """Pages see such a person as signed out (as rule() does for the API); a form they
+    post is refused, saying why."""
+    from tests.test_totp import _accepted, _sign_in
+
+    _accepted(client, session, key, "new@example.org", "secretariat")
+    signed = _sign_in(client, "new@example.org")
+    assert signed.status_code == 201
+    page = client.get("/currency", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/sign-in?")
+    posted = client.post("/currency/BRA/remind", data={"csrf": signed.json()["csrf_token"]})
+    assert posted.status_code == 403 and "second factor" in posted.text
+    assert session.scalars(select(ReminderDigest)).all() == []
