@@ -210,6 +210,15 @@ def test_the_authority_is_picked_with_the_directorys_search(
     assert 'data-empty="authorities"' in nothing.text and 'type="radio"' not in nothing.text
 
 
+def test_a_private_directory_lists_only_names_and_countries_to_choose_from(
+        client: TestClient, session: Session, bra: Any) -> None:
+    with settings_env(CNA_PUBLIC_READ="false"):
+        assert client.get("/v1/search", params={"q": "x"}).status_code == 401
+        page = request_form(client, q=bra.name["en"].split()[0])
+    assert f'value="{bra.id}"' in page.text and bra.country in page.text
+    assert "Duty officer" not in page.text and "@" not in page.text.split("<main")[1]
+
+
 def test_requesting_access_answers_an_unknown_address_as_a_known_one(
         client: TestClient, session: Session, secretariat: str, bra: Any) -> None:
     email = active_official(client, session, secretariat, bra)
