@@ -330,3 +330,21 @@ def test_a_states_asset_recovery_networks_are_on_its_country_page(client: TestCl
     listed = {n["code"]: n for n in client.get("/v1/networks").json()["items"]}
     assert listed["arinsa"]["purpose"] == "asset_recovery"
     assert listed["ejn"]["purpose"] == "judicial_cooperation"
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("en", "urgent requests, an advance copy (the original follows)"),
+    ("ar", "الطلبات العاجلة, نسخة مسبقة (يُرسل الأصل لاحقاً)"),
+])
+def test_pages_say_which_requests_go_through_interpol(
+        client: TestClient, demo_extra: dict[str, Any], lang: str, words: str) -> None:
+    route = client.get("/route", params={"from": "BRA", "to": "CHL", "lang": lang,
+                                         "type": "mutual_legal_assistance"})
+    assert route.status_code == 200
+    assert f'data-interpol-requests="urgent advance_copy">{words}</dd>' in route.text
+    hits = client.get("/v1/search", params={"country": "CHL", "type": NEW_TYPE}).json()
+    page = client.get(f"/authorities/{hits['hits'][0]['record']['id']}", params={"lang": lang})
+    assert page.status_code == 200
+    assert f'data-interpol-requests="urgent advance_copy">{words}</dd>' in page.text
+    none_said = "لا شيء" if lang == "ar" else "none"
+    assert f'data-interpol-requests="">{none_said}</dd>' in page.text  # the 31(6) one: []
