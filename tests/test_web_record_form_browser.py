@@ -131,3 +131,20 @@ def test_the_form_in_arabic_is_right_to_left_and_accessible(
     assert serious_violations(visitor) == []
     visitor.goto("/authorities/new?lang=ar")
     assert serious_violations(visitor) == []
+
+
+def test_the_article_list_follows_the_instrument_and_sets_the_type(
+        visitor: Page, live: dict[str, Any]) -> None:  # noqa: F811
+    sign_in_as(visitor, live, Role.secretariat)
+    visitor.goto("/authorities/new?lang=en&country=FRA")
+    instrument = visitor.locator("#f-designations-0-instrument")
+    article = visitor.locator("#f-designations-0-article")
+    instrument.select_option("untoc")
+    expect(article.locator('optgroup[data-instrument="drugs1988"]')).to_be_disabled()
+    expect(article.locator('optgroup[data-instrument="untoc"]')).to_be_enabled()
+    index = article.evaluate("s => [...s.options].findIndex(o => o.value === '18(13)'"
+                             " && o.parentElement.dataset.instrument === 'untoc')")
+    article.select_option(index=index)
+    expect(visitor.locator("#f-designations-0-type")).to_have_value("mutual_legal_assistance")
+    instrument.select_option("drugs1988")
+    expect(article).to_have_value("")  # an article of another instrument is no longer chosen

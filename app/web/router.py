@@ -28,7 +28,8 @@ from app.routecard.service import RouteQuery, route_card
 from app.web import account_service, i18n, phones, service
 
 HERE = Path(__file__).resolve().parent
-STATIC = {"app.js": "text/javascript", "app.css": "text/css"}
+STATIC = {"app.js": "text/javascript", "app.css": "text/css",
+          "record_form.js": "text/javascript"}
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
