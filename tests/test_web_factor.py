@@ -202,6 +202,10 @@ def test_a_personal_key_made_on_my_account(
     assert key.group(1) not in again  # shown once
     assert "Case script" in again and "2030-06-30" in again and "Never" in again
 
+    for language_link in ("/account/keys?lang=fr", "/account/second-factor/start?lang=fr"):
+        followed = client.get(language_link, follow_redirects=False)
+        assert followed.status_code == 303 and "lang=fr" in followed.headers["location"]
+
     client.cookies.clear()
     me = client.get("/v1/me", headers=auth(key.group(1))).json()
     assert me["kind"] == "key" and me["role"] == "official"

@@ -255,7 +255,8 @@ def accept_invitation(request: Request, session: SessionDep, lang: LangDep,
             error=error, factor_checked=form.fields.get("second_factor") == "on",
             factor_required=totp.required(account_service.invited_role(session, token)
                                           or "official")))
-    if not (totp.required(account.role) or form.fields.get("second_factor") == "on"):
+    if not (totp.required(account.role) or form.fields.get("second_factor") == "on") \
+            or not accounts.may_act(session, account):
         session.commit()
         return _redirect("/sign-in", lang, done="password_set")
     # Enrol now, in a short session of its own: the invitation link and the password just

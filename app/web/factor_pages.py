@@ -85,6 +85,15 @@ def second_factor_page(request: Request, session: SessionDep, lang: LangDep,
                         enrolment=enrolment)
 
 
+@router.get(ENROLMENT_PAGE + "/{action}", response_class=HTMLResponse)
+@router.get("/account/keys", response_class=HTMLResponse)
+def after_a_form(request: Request, lang: LangDep) -> Response:
+    """The address of a form's answer, asked for again (e.g. by the language links on
+    that answer): the page the form is on."""
+    path = request.url.path
+    return _redirect(ENROLMENT_PAGE if path.startswith(ENROLMENT_PAGE) else "/account", lang)
+
+
 @router.post(ENROLMENT_PAGE + "/start", response_class=HTMLResponse)
 def start_enrolment(request: Request, session: SessionDep, lang: LangDep,
                     form: EnrollingForm) -> Response:
