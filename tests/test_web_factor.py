@@ -222,3 +222,14 @@ def test_a_personal_key_made_on_my_account(
     assert revoked.status_code == 303 and "key_revoked" in revoked.headers["location"]
     client.cookies.clear()
     assert client.get("/v1/me", headers=auth(key.group(1))).status_code == 401
+
+
+def test_a_person_who_must_enrol_may_still_sign_out(
+        client: TestClient, session: Session, secretariat: str, bra: Any) -> None:  # noqa: F811
+    _invite(client, secretariat, "sec@example.org", "secretariat")
+    enrol = _set_password(client, invitation_token(session, "sec@example.org"))
+    assert client.get("/v1/me").json()["kind"] == "session"
+    signed_out = client.post("/sign-out", data={"csrf": csrf_of(enrol.text)},
+                             follow_redirects=False)
+    assert signed_out.status_code == 303
+    assert client.get("/v1/me").json()["kind"] == "anonymous"
