@@ -387,3 +387,32 @@ def test_phones_are_shown_in_international_format_with_e164_links(
         client: TestClient, bra: Authority) -> None:
     page = client.get(f"/authorities/{bra.id}")
     assert '<a href="tel:+556120253000" dir="ltr">+55 61 2025-3000</a>' in page.text
+
+
+def test_a_language_written_twice_in_a_text_map_is_refused_beside_the_second_row(
+        client: TestClient, session: Session, bra: Authority) -> None:
+    signed_in(client, session, Role.secretariat)
+    page = client.get(f"/authorities/{bra.id}/edit")
+    fields = form_fields(page.text)
+    other = next(name for name, value in fields
+                 if name.startswith("name/") and name.endswith("/lang") and value == "")
+    row = other.removesuffix("/lang")
+    fields = replaced(fields, **{other.replace("/", "__"): "en",
+                                 f"{row}/text".replace("/", "__"): "Another English name"})
+    response = _post(client, f"/authorities/{bra.id}/edit", fields)
+    assert response.status_code == 422
+    # Empty rows are offered again after the filled ones, so the row may have moved up.
+    kept = re.search(r'name="(name/\d+/text)" value="Another English name"', response.text)
+    assert kept, "what was typed is kept"
+    assert _error_beside(response.text, kept.group(1)) == \
+        i18n.strings("en")["rf_err_language_twice"]
+    session.expire_all()
+    assert session.get(Authority, bra.id).version == 1  # type: ignore[union-attr]
+
+
+def test_the_record_page_links_the_secretariat_to_the_form(
+        client: TestClient, session: Session, bra: Authority) -> None:
+    link = f'href="/authorities/{bra.id}/edit?lang=en"'
+    assert link not in client.get(f"/authorities/{bra.id}?lang=en").text
+    signed_in(client, session, Role.secretariat)
+    assert link in client.get(f"/authorities/{bra.id}?lang=en").text

@@ -179,6 +179,8 @@ def _submit(request: Request, session: Session, lang: str, form: PostedRecordFor
         return _render(request, session, lang, principal, draft, state)
     errors = rf.errors_by_field(_validation_errors(session, rf.record_from_draft(draft)),
                                 draft, words)
+    for field in rf.repeated_languages(draft):
+        errors.setdefault(field, words["rf_err_language_twice"])
     if principal.role is Role.focal_point and not state.reason:
         errors["reason"] = words["rf_err_reason_needed"]
     if state.mode == "new" and not edit_service.may_edit(principal, draft["country"].upper()):

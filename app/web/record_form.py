@@ -375,6 +375,30 @@ def prune_offered(draft: dict[str, Any]) -> None:
         prune(c["title"])
 
 
+def repeated_languages(draft: dict[str, Any]) -> list[str]:
+    """The text rows whose language an earlier row of the same map already has (their
+    texts would overwrite each other), as field names (``name/7/text``)."""
+    maps: list[tuple[str, list[dict[str, str]]]] = [
+        (key, draft[key]) for key in ("name", "parent", "notes")]
+    for d, designation in enumerate(draft["designations"]):
+        maps += [(f"designations/{d}/scope", designation["scope"]),
+                 (f"designations/{d}/urgent/notes", designation["urgent"]["notes"]),
+                 (f"designations/{d}/requirements/notes",
+                  designation["requirements"]["notes"])]
+    maps += [(f"contacts/{c}/title", contact["title"])
+             for c, contact in enumerate(draft["contacts"])]
+    repeated = []
+    for path, rows in maps:
+        seen: set[str] = set()
+        for index, row in enumerate(rows):
+            if not row["text"].strip():
+                continue
+            if row["lang"] in seen:
+                repeated.append(f"{path}/{index}/text")
+            seen.add(row["lang"])
+    return repeated
+
+
 # -- adding and removing rows ---------------------------------------------------------------
 
 def _node(draft: dict[str, Any], parts: Sequence[str]) -> Any:
