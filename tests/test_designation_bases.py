@@ -348,3 +348,55 @@ def test_pages_say_which_requests_go_through_interpol(
     assert f'data-interpol-requests="urgent advance_copy">{words}</dd>' in page.text
     none_said = "لا شيء" if lang == "ar" else "none"
     assert f'data-interpol-requests="">{none_said}</dd>' in page.text  # the 31(6) one: []
+
+
+# ------------------------------------------------------------------- the record form
+
+
+@pytest.mark.parametrize("value", [["urgent", "advance_copy"], [], None])
+def test_the_record_form_keeps_interpol_requests(client: TestClient, session: Session,
+                                                 reference: ReferenceData,
+                                                 value: list[str] | None) -> None:
+    from app.authorities.documents import content_of, render
+    from app.authorities.models import Authority
+    from tests.test_record_form import _post, form_fields, signed_in
+
+    record = make_record()
+    record["designations"][0]["requirements"]["interpol_requests"] = value
+    bra = store(session, reference, record).authority
+    signed_in(client, session, Role.secretariat)
+    page = client.get(f"/authorities/{bra.id}/edit", params={"lang": "fr"})
+    assert page.status_code == 200, page.text
+    assert "Demandes par INTERPOL" in page.text
+    ticked = [v for n, v in form_fields(page.text)
+              if n == "designations/0/requirements/interpol_requests"]
+    assert ticked == (["none"] if value == [] else (value or []))
+    response = _post(client, f"/authorities/{bra.id}/edit", form_fields(page.text))
+    assert response.status_code == 303, response.text
+    session.expire_all()
+    stored = session.get(Authority, bra.id)
+    assert stored is not None and stored.version == 1, "the form changed nothing"
+    assert content_of(render(stored))["designations"][0]["requirements"][
+        "interpol_requests"] == value
+
+
+def test_the_record_form_sets_and_refuses_interpol_requests(
+        client: TestClient, session: Session, reference: ReferenceData) -> None:
+    from tests.test_record_form import _error_beside, _post, form_fields, signed_in
+
+    bra = store(session, reference, make_record()).authority
+    signed_in(client, session, Role.secretariat)
+    fields = form_fields(client.get(f"/authorities/{bra.id}/edit").text)
+    name = "designations/0/requirements/interpol_requests"
+    bad = _post(client, f"/authorities/{bra.id}/edit",
+                [*fields, (name, "urgent"), (name, "none")])
+    assert bad.status_code == 422
+    assert _error_beside(bad.text, name)
+    ticked = [v for n, v in form_fields(bad.text) if n == name]
+    assert ticked == ["urgent", "none"], "the form keeps what was ticked"
+    good = _post(client, f"/authorities/{bra.id}/edit",
+                 [*fields, (name, "provisional_arrest")])
+    assert good.status_code == 303, good.text
+    card = client.get(f"/v1/authorities/{bra.id}").json()
+    assert card["designations"][0]["requirements"]["interpol_requests"] == [
+        "provisional_arrest"]

@@ -34,7 +34,11 @@ MULTI_LINE_MAPS = frozenset({"notes", "designations/*/scope", "designations/*/ur
 MULTI_VALUED = frozenset({"designations/*/territory", "designations/*/languages",
                           "designations/*/channels", "designations/*/means",
                           "designations/*/urgent/channels", "designations/*/urgent/means",
+                          "designations/*/requirements/interpol_requests",
                           "contacts/*/languages", "office_hours/*/days"})
+# The box saying "no request goes through INTERPOL" (interpol_requests: []); no box ticked
+# means the State has not said (null).
+INTERPOL_NONE = "none"
 CHECKBOXES = frozenset({"phones/*/restricted", "emails/*/restricted",
                         "contacts/*/phones/*/restricted", "contacts/*/emails/*/restricted"})
 # Lists of rows a person may add to and remove from, and the empty row added.
@@ -67,7 +71,7 @@ def empty_designation() -> dict[str, Any]:
             "since": "", "until": "", "notification": "", "languages": [], "channels": [],
             "means": [], "urgent": {"channels": [], "means": [], "notes": []},
             "requirements": {"legal_basis_convention": "", "dual_criminality": "",
-                             "notes": []}}
+                             "interpol_requests": [], "notes": []}}
 
 
 def empty_contact() -> dict[str, Any]:
@@ -151,6 +155,7 @@ def draft_from_record(record: dict[str, Any]) -> dict[str, Any]:
             "requirements": {
                 "legal_basis_convention": _yes_no(requirements.get("legal_basis_convention")),
                 "dual_criminality": _text(requirements.get("dual_criminality")),
+                "interpol_requests": _interpol_boxes(requirements.get("interpol_requests")),
                 "notes": _rows(requirements.get("notes"))},
         })
     for c in record.get("contacts") or []:
@@ -254,6 +259,7 @@ def draft_from_fields(fields: Sequence[tuple[str, str]]) -> dict[str, Any]:
             "requirements": {
                 "legal_basis_convention": _s(requirements, "legal_basis_convention"),
                 "dual_criminality": _s(requirements, "dual_criminality"),
+                "interpol_requests": _many(requirements, "interpol_requests"),
                 "notes": _text_rows(requirements.get("notes")
                                     if isinstance(requirements, dict) else None)},
         })
@@ -293,6 +299,21 @@ def _yes_no_value(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
 
+def _interpol_boxes(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return list(value) or [INTERPOL_NONE]
+
+
+def _interpol_value(boxes: list[str]) -> list[str] | None:
+    """The ticked boxes as ``interpol_requests``: none ticked is "not said" (null), the
+    "none" box alone is ``[]``; "none" with others is sent as is, for the validator to
+    refuse beside the boxes."""
+    if not boxes:
+        return None
+    return [] if boxes == [INTERPOL_NONE] else boxes
+
+
 def record_from_draft(draft: dict[str, Any]) -> dict[str, Any]:
     """The record the validator reads.  Every row of a list is sent (an empty one gets its
     "required" message beside it), so error indexes are the rows' own."""
@@ -327,6 +348,7 @@ def record_from_draft(draft: dict[str, Any]) -> dict[str, Any]:
             "requirements": {
                 "legal_basis_convention": _yes_no_value(requirements["legal_basis_convention"]),
                 "dual_criminality": _optional(requirements["dual_criminality"]),
+                "interpol_requests": _interpol_value(requirements.get("interpol_requests", [])),
                 "notes": _map(requirements["notes"])},
         })
     record["contacts"] = [{"name": c["name"], "title": _map(c["title"]),
