@@ -416,3 +416,39 @@ def test_the_record_page_links_the_secretariat_to_the_form(
     assert link not in client.get(f"/authorities/{bra.id}?lang=en").text
     signed_in(client, session, Role.secretariat)
     assert link in client.get(f"/authorities/{bra.id}?lang=en").text
+
+
+def test_a_new_record_whose_ref_is_taken_is_refused_beside_the_ref(
+        client: TestClient, session: Session, bra: Authority) -> None:
+    signed_in(client, session, Role.secretariat)
+    page = client.get("/authorities/new?country=BRA&lang=es")
+    fields = [(n, v) for n, v in form_fields(page.text, "/authorities/new")
+              if n in ("csrf", "nonce")] + _fields_of(rf.draft_from_record(make_record()))
+    response = _post(client, "/authorities/new?lang=es", fields)
+    assert response.status_code == 409
+    assert _error_beside(response.text, "ref") == i18n.strings("es")["rf_err_ref_taken"]
+    assert len(session.scalars(select(Authority)).all()) == 1
+
+
+def test_old_nonces_are_forgotten_when_a_form_is_sent(client: TestClient, session: Session,
+                                                      bra: Authority) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from app.web.edit_service import NONCE_DAYS
+    from app.web.form_models import FormSubmission
+
+    signed_in(client, session, Role.focal_point, countries=["BRA"])
+    fields = replaced(form_fields(client.get(f"/authorities/{bra.id}/edit").text),
+                      reason="first")
+    assert _post(client, f"/authorities/{bra.id}/edit", fields).status_code == 303
+    row = session.scalars(select(FormSubmission)).one()
+    old_digest = row.nonce_digest
+    row.created_at = datetime.now(UTC) - timedelta(days=NONCE_DAYS + 1)
+    session.add(row)
+    session.commit()
+    fields = replaced(form_fields(client.get(f"/authorities/{bra.id}/edit").text),
+                      reason="second")
+    assert _post(client, f"/authorities/{bra.id}/edit", fields).status_code == 303
+    session.expire_all()
+    remaining = session.scalars(select(FormSubmission)).all()
+    assert len(remaining) == 1 and remaining[0].nonce_digest != old_digest

@@ -223,8 +223,10 @@ def _refused_write(request: Request, session: Session, lang: str, principal: Pri
             return _render(request, session, lang, principal, draft, state, status=409,
                            conflict=conflict)
     errors = rf.errors_by_field(exc.errors, draft, words)
+    if exc.status == 409 and not errors and state.mode == "new":
+        errors["ref"] = words["rf_err_ref_taken"]  # a record of this State has this ref
     if not errors or exc.status in (403, 404):
-        errors[""] = words["rf_err_not_applied"] + (f" ({exc.detail})" if exc.detail else "")
+        errors[""] = words["rf_err_not_applied"]
     return _render(request, session, lang, principal, draft, state,
                    status=exc.status if exc.status >= 400 else 422, errors=errors)
 

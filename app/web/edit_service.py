@@ -7,11 +7,13 @@ from __future__ import annotations
 import gettext
 import uuid
 import zoneinfo
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
 import pycountry
 from babel import Locale, UnknownLocaleError
+from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
 
@@ -33,6 +35,7 @@ PHONE_KINDS = ("voice", "fax", "mobile")
 KINDS = ("central_authority", "competent_authority", "focal_point")
 DUAL_CRIMINALITY = ("required", "not_required", "coercive_measures_only")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+NONCE_DAYS = 30
 
 
 def may_edit(principal: Principal, country: str) -> bool:
@@ -139,7 +142,11 @@ def versions_apart(session: Session, authority: Authority,
 
 def claim_nonce(session: Session, nonce: str, account_id: uuid.UUID) -> bool:
     """Claim the form's nonce in the caller's transaction: True the first time; False when
-    a post of the same form got there first (a concurrent one waits for it to commit)."""
+    a post of the same form got there first (a concurrent one waits for it to commit).
+    Nonces older than ``NONCE_DAYS`` are forgotten on the way: nobody resubmits a form a
+    month later, and a form that old is no longer the record's state anyway."""
+    session.execute(delete(FormSubmission).where(
+        col(FormSubmission.created_at) < func.now() - timedelta(days=NONCE_DAYS)))
     claimed = session.execute(
         pg_insert(FormSubmission).values(nonce_digest=token_digest(nonce),
                                          account_id=account_id)
