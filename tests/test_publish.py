@@ -258,6 +258,9 @@ def test_cli_publishes_and_names_bad_values(db_url: str, tmp_path: Path,
     done = subprocess.run([cna, "publish", "--lang", "fr", "--country", "fr", "-o", str(out)],
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # not the temporary file's 0600
     text = _text(out.read_bytes())
     assert "Bureau de l'entraide pénale internationale" in text
     assert "Répertoire des autorités nationales compétentes" in text

@@ -26,6 +26,10 @@ def write_atomically(path: Path, data: bytes) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
                                          suffix=".part")
     try:
+        # mkstemp makes the file private (0600); give it the mode a new file would get.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         with os.fdopen(handle, "wb") as sink:
             sink.write(data)
             sink.flush()
@@ -93,8 +97,13 @@ def register(app: typer.Typer) -> None:
                 document = service.render_html(directory)
                 if not html:
                     laying_out = progress.add_task("Laying out pages", total=None)
-                    data = service.render_pdf(document)
-                    progress.update(laying_out, total=1, completed=1)
+
+                    def laid_out(page: int) -> None:
+                        progress.update(laying_out, description=f"Laying out page {page}")
+
+                    data = service.render_pdf(document, on_page=laid_out)
+                    progress.update(laying_out, description="Laid out", total=1,
+                                    completed=1)
                 else:
                     data = document.encode("utf-8")
             write_atomically(output, data)

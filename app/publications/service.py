@@ -9,7 +9,9 @@ and ``render_pdf`` turns that same HTML into PDF through WeasyPrint.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import cache
@@ -309,11 +311,49 @@ def render_html(directory: Directory, stylesheet_href: str | None = None) -> str
         pick_text=lambda value: pick(value, [lang, "en"])[1], phone=_international)
 
 
-def render_pdf(html: str) -> bytes:
-    """HTML to PDF through WeasyPrint (Pango lays out and shapes the text)."""
+def render_pdf(html: str, on_page: Callable[[int], None] | None = None) -> bytes:
+    """HTML to PDF through WeasyPrint (Pango lays out and shapes the text).
+
+    ``on_page`` is told each page laid out (from WeasyPrint's progress log), for a
+    progress bar; only a command line should ask, as it changes that logger a while."""
     import weasyprint
 
-    document = weasyprint.HTML(string=html, base_url=str(HERE)).render(
-        stylesheets=[weasyprint.CSS(filename=str(STYLESHEET))])
-    pdf: bytes = document.write_pdf()
-    return pdf
+    def render() -> bytes:
+        document = weasyprint.HTML(string=html, base_url=str(HERE)).render(
+            stylesheets=[weasyprint.CSS(filename=str(STYLESHEET))])
+        pdf: bytes = document.write_pdf()
+        return pdf
+
+    if on_page is None:
+        return render()
+    with _pages_reported(on_page):
+        return render()
+
+
+class _PageHandler(logging.Handler):
+    def __init__(self, on_page: Callable[[int], None]) -> None:
+        super().__init__(logging.INFO)
+        self.on_page = on_page
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg == _LAYOUT_PAGE and record.args:
+            self.on_page(int(record.args[0]))  # type: ignore[index,call-overload]
+
+
+_LAYOUT_PAGE = "Step 5 - Creating layout - Page %d"
+
+
+@contextmanager
+def _pages_reported(on_page: Callable[[int], None]) -> Iterator[None]:
+    logger = logging.getLogger("weasyprint.progress")
+    handler = _PageHandler(on_page)
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate

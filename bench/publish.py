@@ -1,0 +1,161 @@
+"""Publishing benchmark (not a test): times `cna publish` end to end and prints the figure.
+
+    .venv/bin/python bench/publish.py                        # 10,000 generated records
+    .venv/bin/python bench/publish.py --size 2000 --lang ar
+    .venv/bin/python bench/publish.py --dataset records.ndjson
+
+The records are bench/search.py's deterministic multilingual dataset (its ``generate``
+and bulk ``load``), each given the fields a printed entry shows (phones, e-mails, website,
+office hours, verified_on, a named contact), or the records of ``--dataset`` (NDJSON in
+the interchange format).  They go into a fresh database (an ephemeral embedded PostgreSQL
+unless DATABASE_URL is set); then ``cna publish -o FILE`` runs as a user would run it, and
+the wall time from start to the renamed PDF is compared with the goal (2 minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import psycopg
+from pypdf import PdfReader
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app.db import engine as db_engine  # noqa: E402
+from app.db.local_postgres import LocalPostgres, embedded_bin_dir  # noqa: E402
+from app.db.migrate import upgrade_head  # noqa: E402
+from app.reference.service import seed_reference  # noqa: E402
+
+GOAL_SECONDS = 120.0
+
+
+def _search_bench() -> ModuleType:
+    """bench/search.py (its module name would shadow the `search` package)."""
+    spec = importlib.util.spec_from_file_location("bench_search", ROOT / "bench" / "search.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def printable(records: list[dict[str, Any]], seed: int = 14) -> list[dict[str, Any]]:
+    """The generated records with what a printed entry shows."""
+    rng = random.Random(seed)
+    for k, r in enumerate(records):
+        r["phones"] = [{"number": f"+4122{rng.randrange(10**6, 10**7)}", "kind": "voice",
+                        "label": "Switchboard", "restricted": False},
+                       {"number": f"+4122{rng.randrange(10**6, 10**7)}", "kind": "fax",
+                        "label": None, "restricted": rng.random() < 0.3}]
+        r["emails"] = [{"address": f"office{k}@authority.example.org", "label": None,
+                        "restricted": False}]
+        r["website"] = f"https://authority{k}.example.org"
+        r["office_hours"] = [{"days": ["mon", "tue", "wed", "thu", "fri"], "opens": "09:00",
+                              "closes": "17:00"}]
+        r["verified_on"] = f"2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}"
+        r["contacts"] = [{"name": f"Officer {k}", "title": {"en": "Head of unit"},
+                          "phones": [], "emails": [{"address": f"officer{k}@example.org",
+                                                    "label": None, "restricted": False}],
+                          "languages": ["en"]}]
+    return records
+
+
+def from_dataset(path: Path) -> list[dict[str, Any]]:
+    """Records of an NDJSON file, completed with the output fields the bulk load needs."""
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            r = json.loads(line)
+            r.setdefault("id", str(uuid.uuid4()))
+            r.setdefault("version", 1)
+            r.setdefault("status", "active")
+            r.setdefault("updated_at", "2026-11-27T00:00:00.000000Z")
+            for key in ("parent", "address", "acronym", "website", "time_zone", "notes",
+                        "verified_on"):
+                r.setdefault(key, None)
+            for key in ("phones", "emails", "office_hours", "designations", "contacts"):
+                r.setdefault(key, [])
+            records.append(r)
+    return records
+
+
+def fresh_database(server_url: str, name: str) -> str:
+    admin = server_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url: str = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    upgrade_head(url)
+    engine = db_engine.make_engine(url)
+    with Session(engine) as session, session.begin():
+        seed_reference(session)
+    engine.dispose()
+    return url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=10_000, help="records to generate")
+    parser.add_argument("--dataset", type=Path, help="NDJSON records instead of generated ones")
+    parser.add_argument("--lang", default="en", help="language of the document")
+    parser.add_argument("--view", default="full", choices=["public", "full"])
+    parser.add_argument("--keep", type=Path, help="keep the PDF at this path")
+    args = parser.parse_args()
+    bench = _search_bench()
+    records = (from_dataset(args.dataset) if args.dataset
+               else printable(bench.generate(args.size)))
+    local: LocalPostgres | None = None
+    server_url = os.environ.get("DATABASE_URL")
+    if not server_url:
+        local = LocalPostgres(bin_dir=Path(embedded_bin_dir()),
+                              data_dir=Path(tempfile.mkdtemp(prefix="cna-bench-pg-")),
+                              durable=False)
+        local.start()
+        server_url = local.url()
+    try:
+        url = fresh_database(server_url, f"cna_bench_publish_{len(records)}")
+        t0 = time.perf_counter()
+        bench.load(url, records)
+        print(f"[{len(records)}] loaded in {time.perf_counter() - t0:.1f}s", flush=True)
+        with tempfile.TemporaryDirectory(prefix="cna-bench-publish-") as work:
+            out = args.keep or Path(work) / "directory.pdf"
+            env = {**os.environ, "DATABASE_URL": url.replace("postgresql+psycopg://",
+                                                            "postgresql://"),
+                   "CNA_LOG_LEVEL": "warning"}
+            cna = str(Path(sys.executable).with_name("cna"))
+            started = time.perf_counter()
+            done = subprocess.run([cna, "publish", "--lang", args.lang, "--view", args.view,
+                                   "-o", str(out)], env=env, cwd=ROOT)
+            elapsed = time.perf_counter() - started
+            if done.returncode != 0:
+                raise SystemExit(f"cna publish failed ({done.returncode})")
+            pages = len(PdfReader(out).pages)
+            size_mb = out.stat().st_size / 2**20
+    finally:
+        if local is not None:
+            local.destroy()
+    print()
+    print(f"cna publish --lang {args.lang} --view {args.view}: {len(records)} records, "
+          f"{pages} pages, {size_mb:.1f} MiB in {elapsed:.1f}s "
+          f"({len(records) / elapsed:.0f} records/s)")
+    verdict = "PASS" if elapsed <= GOAL_SECONDS else "FAIL"
+    print(f"  {verdict}  {len(records)} records published in under {GOAL_SECONDS:.0f}s: "
+          f"{elapsed:.1f}s")
+
+
+if __name__ == "__main__":
+    main()
