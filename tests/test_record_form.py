@@ -452,3 +452,11 @@ def test_old_nonces_are_forgotten_when_a_form_is_sent(client: TestClient, sessio
     session.expire_all()
     remaining = session.scalars(select(FormSubmission)).all()
     assert len(remaining) == 1 and remaining[0].nonce_digest != old_digest
+
+
+def test_a_time_zone_outside_the_lists_is_kept(client: TestClient, session: Session,
+                                               reference: ReferenceData) -> None:
+    authority = store(session, reference, make_record(time_zone="Etc/GMT+3")).authority
+    signed_in(client, session, Role.secretariat)
+    fields = form_fields(client.get(f"/authorities/{authority.id}/edit").text)
+    assert ("time_zone", "Etc/GMT+3") in fields

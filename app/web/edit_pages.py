@@ -170,8 +170,7 @@ def _submit(request: Request, session: Session, lang: str, form: PostedRecordFor
     principal = form.principal
     words = i18n.strings(lang)
     draft = rf.draft_from_fields(form.fields)
-    if state.country:
-        draft["country"] = state.country
+    draft["country"] = state.country or draft["country"].strip().upper()[:3]
     rf.prune_offered(draft)
     operation = form.get("op") or "save"
     if operation != "save":
