@@ -460,3 +460,17 @@ def test_a_time_zone_outside_the_lists_is_kept(client: TestClient, session: Sess
     signed_in(client, session, Role.secretariat)
     fields = form_fields(client.get(f"/authorities/{authority.id}/edit").text)
     assert ("time_zone", "Etc/GMT+3") in fields
+
+
+def test_the_secretariats_edit_posted_twice_is_made_once(client: TestClient, session: Session,
+                                                         bra: Authority) -> None:
+    signed_in(client, session, Role.secretariat)
+    fields = replaced(form_fields(client.get(f"/authorities/{bra.id}/edit").text),
+                      acronym="DRCI-2", reason="acronym")
+    first = _post(client, f"/authorities/{bra.id}/edit", fields)
+    second = _post(client, f"/authorities/{bra.id}/edit", fields)
+    assert first.status_code == second.status_code == 303  # not a conflict with itself
+    assert first.headers["location"] == second.headers["location"]
+    session.expire_all()
+    stored = session.get(Authority, bra.id)
+    assert stored is not None and stored.version == 2 and stored.acronym == "DRCI-2"
