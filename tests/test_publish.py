@@ -330,6 +330,9 @@ def test_the_print_view_is_the_same_document_as_html(
     assert '<a href="#state-BRA">Бразилия</a>' in html
     css = client.get("/publications/print.css")
     assert css.status_code == 200 and "@page" in css.text
+    # A language code in any case.
+    assert "Directorio de autoridades nacionales competentes" in client.get(
+        "/publications/directory", params={"lang": "ES"}).text
     # The reader's language when none is asked for.
     assert 'lang="es"' in client.get("/publications/directory",
                                       headers={"Accept-Language": "es-MX"}).text

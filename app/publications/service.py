@@ -62,6 +62,7 @@ def resolve_query(session: Session, principal: Principal, *, lang: str, view: Vi
     An unknown language, country or instrument is a 422 naming each value; the full view
     without a right to see contacts is a 403 (the caller's view is the API's own rule)."""
     errors: list[FieldError] = []
+    lang = lang.lower()
     if lang not in UI_LANGUAGES:
         errors.append(FieldError(("query", "lang"), f"unknown language {lang!r}; one of "
                                  f"{', '.join(UI_LANGUAGES)}", "enum"))
