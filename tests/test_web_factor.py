@@ -233,3 +233,26 @@ def test_a_person_who_must_enrol_may_still_sign_out(
                              follow_redirects=False)
     assert signed_out.status_code == 303
     assert client.get("/v1/me").json()["kind"] == "anonymous"
+
+
+def test_a_focal_points_key_covers_at_most_its_countries(
+        client: TestClient, session: Session, secretariat: str) -> None:  # noqa: F811
+    from tests.test_accounts import person
+
+    csrf = person(client, session, secretariat, "fp@example.org", "focal_point",
+                  countries=["BRA", "ARG"])
+    page = client.get("/account")
+    assert 'id="key-countries"' in page.text and "ARG, BRA" in page.text
+    wider = client.post("/account/keys", data={"csrf": csrf, "name": "K",
+                                               "countries": "BRA, FRA"})
+    assert wider.status_code == 403 and 'id="key-countries-error"' in wider.text
+    assert 'value="BRA, FRA"' in wider.text
+    unknown = client.post("/account/keys", data={"csrf": csrf, "name": "K",
+                                                 "countries": "ZZZ"})
+    assert unknown.status_code == 422 and 'id="key-countries-error"' in unknown.text
+    made = client.post("/account/keys", data={"csrf": csrf, "name": "K", "countries": "bra"})
+    assert made.status_code == 200, made.text
+    key = re.search(r'<code id="new-key"[^>]*>([^<]+)</code>', made.text)
+    assert key
+    client.cookies.clear()
+    assert client.get("/v1/me", headers=auth(key.group(1))).json()["countries"] == ["BRA"]

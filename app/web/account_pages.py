@@ -294,7 +294,7 @@ def account_page_response(request: Request, session: Session, lang: str,
                                 "current_error": None, "new_error": None,
                                 "factor_error": None, "factor_error_form": None,
                                 "key_error": None, "key_error_field": None,
-                                "new_key": None, "key_name": "",
+                                "new_key": None, "key_name": "", "key_countries": "",
                                 "key_expires": ""}
     return page(request, "account.html", lang, status=status, account=account,
                 sessions=sessions, current_session=principal.session_id,

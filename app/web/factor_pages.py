@@ -19,6 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session
 
 from app.access.principal import Principal
+from app.access.router import resolve_countries
 from app.access.service import key_expiry
 from app.accounts import own, totp
 from app.accounts import service as accounts
@@ -194,11 +195,13 @@ def create_key(request: Request, session: SessionDep, lang: LangDep,
     t = i18n.strings(lang)
     name_typed = form.fields.get("name", "")[:200]
     expires_typed = form.fields.get("expires", "")[:10]
+    countries_typed = form.fields.get("countries", "")[:1200]
 
     def refused(status: int, message: str, field: str) -> Response:
         return account_page_response(request, session, lang, form.principal, status=status,
                                      key_error=message, key_error_field=field,
-                                     key_name=name_typed, key_expires=expires_typed)
+                                     key_name=name_typed, key_expires=expires_typed,
+                                     key_countries=countries_typed)
 
     try:
         name = TypeAdapter(Line200).validate_python(name_typed).strip()
@@ -210,13 +213,20 @@ def create_key(request: Request, session: SessionDep, lang: LangDep,
         expires_at = _expiry(expires_typed)
     except ValueError:
         return refused(422, t["key_expiry_bad"], "expires")
+    codes = [c.strip() for c in countries_typed.replace(",", " ").split() if c.strip()]
+    try:
+        countries = resolve_countries(session, codes) if codes else None
+    except Problem:
+        return refused(422, t["key_countries_unknown"], "countries")
     try:
         key, _ = own.create_personal_key(session, form.principal, account, role=None,
-                                         countries=None, expires_at=expires_at, label=name,
-                                         client_address=_client(request))
-    except Problem:  # at most MAX_PERSONAL_KEYS
+                                         countries=countries, expires_at=expires_at,
+                                         label=name, client_address=_client(request))
+    except Problem as exc:
         session.rollback()
-        return refused(409, t["key_too_many"], "name")
+        if exc.errors and exc.errors[0].loc[-1] == "countries":  # wider than yours, or none
+            return refused(exc.status, t["key_countries_not_yours"], "countries")
+        return refused(409, t["key_too_many"], "name")  # at most MAX_PERSONAL_KEYS
     session.commit()
     return account_page_response(request, session, lang, form.principal, new_key=key)
 
