@@ -400,3 +400,18 @@ def test_the_record_form_sets_and_refuses_interpol_requests(
     card = client.get(f"/v1/authorities/{bra.id}").json()
     assert card["designations"][0]["requirements"]["interpol_requests"] == [
         "provisional_arrest"]
+
+
+def test_cna_seed_demo_loads_the_hand_written_records_too(session: Session) -> None:
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from app.authorities.models import Authority
+    from app.cli.main import DEMO_FILE, _seed
+
+    _seed(demo=True)
+    generated = len(DEMO_FILE.read_text("utf-8").splitlines())
+    assert session.scalar(select(func.count()).select_from(Authority)) == generated + 3
+    refs = set(session.scalars(select(col(Authority.ref)).where(
+        col(Authority.ref).in_(["DEMO-KEN-OCPU", "DEMO-FRA-MPCO", "DEMO-CHL-UCIP"]))))
+    assert refs == {"DEMO-KEN-OCPU", "DEMO-FRA-MPCO", "DEMO-CHL-UCIP"}
