@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import Account, AccountEvent, AccountSession
 from app.accounts.totp_models import AccountTotp
+from app.proposals.models import Proposal
 from tests.test_accounts import PASSWORD, auth, invitation_token
 from tests.test_web_accounts import bra, csrf_of, secretariat  # noqa: F401  (fixtures)
 
@@ -139,6 +140,25 @@ def test_a_focal_point_signing_in_without_a_factor_is_sent_to_enrol(
                        data={"csrf": csrf, "code": pyotp.TOTP(_secret(page.text)).now()})
     assert len(_codes(done.text)) == 10 and 'href="/account?lang=en"' in done.text
     assert 'data-view="full"' in client.get(f"/authorities/{bra.id}").text  # this session
+
+
+def test_a_focal_point_yet_to_enrol_cannot_post_a_record_form(
+        client: TestClient, session: Session, secretariat: str, bra: Any) -> None:  # noqa: F811
+    """The record form's posts follow the same rule as every other form: a person who
+    must enrol a second factor first may do nothing else, even with the right token."""
+    _invite(client, secretariat, "fp2@example.org", "focal_point", countries=["BRA"])
+    _set_password(client, invitation_token(session, "fp2@example.org"))
+    client.cookies.clear()
+    signed_in = _sign_in(client, "fp2@example.org")
+    csrf = csrf_of(client.get(signed_in.headers["location"]).text)
+    before = session.scalars(select(Proposal)).all()
+    for path in (f"/authorities/{bra.id}/edit", "/authorities/new"):
+        refused = client.post(path, data={"csrf": csrf, "reason": "a change",
+                                          "nonce": "n-" + path})
+        assert refused.status_code == 403, path
+        assert "second factor" in refused.json()["detail"]
+    session.expire_all()
+    assert session.scalars(select(Proposal)).all() == before
 
 
 def test_replace_codes_and_turn_off_on_my_account(

@@ -31,14 +31,14 @@ from app.api.deps import SessionDep
 from app.core.problems import FieldError, Problem
 from app.core.settings import get_settings
 from app.web import i18n, people_service
-from app.web.account_pages import (
+from app.web.forms import (
     PreSessionForm,
     SignedInForm,
-    _client,
-    _redirect,
-    _with_form_cookie,
+    client_address,
     pre_session_form,
+    see_other,
     signed_in_form,
+    with_form_cookie,
 )
 from app.web.router import LangDep, load_viewer, page
 
@@ -76,7 +76,7 @@ def _request_page(request: Request, session: Session, lang: str, *,
             picked = None
         if picked is not None:
             choices.insert(0, picked)
-    return _with_form_cookie(request, lambda csrf: page(
+    return with_form_cookie(request, lambda csrf: page(
         request, "request_access.html", lang, status=status, headers=headers, csrf=csrf,
         q=q, searched=bool(q.strip()), choices=choices, values=values,
         errors=errors or {}, sent=sent))
@@ -120,7 +120,7 @@ def request_access(request: Request, session: SessionDep, lang: LangDep,
         access_requests.submit(session, get_settings(), email=asked.email, name=asked.name,
                                language=lang, authority_id=asked.authority_id,
                                position=asked.position, justification=asked.justification,
-                               client_address=_client(request))
+                               client_address=client_address(request))
     except Problem as refused:
         session.rollback()
         if refused.status == 429:
@@ -156,7 +156,7 @@ def _not_for_you(request: Request, lang: str, principal: Principal) -> Response:
 def decisions_page(request: Request, session: SessionDep, lang: LangDep,
                    principal: SignedInDep, done: str = "") -> Response:
     if principal.anonymous:
-        return _redirect("/sign-in", lang, next="/access-requests")
+        return see_other("/sign-in", lang, next="/access-requests")
     if not people_service.may_decide(principal):
         return _not_for_you(request, lang, principal)
     key = DECISION_NOTICES.get(done)
@@ -200,11 +200,11 @@ def approve(request: Request, session: SessionDep, lang: LangDep, request_id: uu
         access_requests.approve(
             session, principal, get_settings(), request_id, role=role,
             countries=None if role is Role.official else resolve_countries(session, countries),
-            client_address=_client(request))
+            client_address=client_address(request))
     except Problem as exc:
         return _decision_failure(request, session, lang, principal, request_id, exc)
     session.commit()
-    return _redirect("/access-requests", lang, done="approved")
+    return see_other("/access-requests", lang, done="approved")
 
 
 @router.post("/access-requests/{request_id}/reject", response_class=HTMLResponse)
@@ -216,8 +216,8 @@ def reject(request: Request, session: SessionDep, lang: LangDep, request_id: uui
         return _not_for_you(request, lang, principal)
     try:
         access_requests.reject(session, principal, get_settings(), request_id,
-                               client_address=_client(request))
+                               client_address=client_address(request))
     except Problem as exc:
         return _decision_failure(request, session, lang, principal, request_id, exc)
     session.commit()
-    return _redirect("/access-requests", lang, done="rejected")
+    return see_other("/access-requests", lang, done="rejected")

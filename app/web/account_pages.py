@@ -1,11 +1,7 @@
 """The people pages: ``/sign-in``, ``/sign-out``, ``/invitations/{token}``, ``/account``.
 
-They call the same services as the API.  Their forms are posted as
-application/x-www-form-urlencoded and carry a CSRF token in a hidden field: for a signed-in
-person, the session's own token (as the API's X-CSRF-Token); before a session exists (the
-sign-in and invitation forms), an HMAC of a random ``form`` cookie (a signed double-submit
-cookie).  A POST without the right token is a 403 problem and changes nothing; a
-cross-site POST carries neither cookie (SameSite=Lax), so it is refused too.
+They call the same services as the API; their forms and CSRF tokens are read by
+``app.web.forms``.
 """
 
 from __future__ import annotations
@@ -13,103 +9,42 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from app.access.policy import get_principal
 from app.access.principal import Principal, Role
 from app.accounts import service as accounts
 from app.accounts import throttle, totp
-from app.accounts.cookies import clear_session_cookie, session_token, set_session_cookie
+from app.accounts.cookies import clear_session_cookie, set_session_cookie
 from app.accounts.models import Account
-from app.accounts.passwords import Passwords
-from app.accounts.service import resolve_session
-from app.accounts.tokens import TOKEN_MAX_LENGTH, csrf_matches, csrf_token, new_token
+from app.accounts.tokens import TOKEN_MAX_LENGTH, csrf_token
 from app.api.deps import SessionDep
 from app.authorities.schemas import Line200
 from app.core.problems import FieldError, Problem
-from app.core.settings import Settings, get_settings
+from app.core.settings import get_settings
 from app.web import account_service, i18n
+from app.web.forms import (
+    PreSessionForm,
+    SignedInForm,
+    client_address,
+    enrolling_form,
+    passwords_of,
+    pre_session_form,
+    see_other,
+    signed_in_form,
+    with_form_cookie,
+)
 from app.web.router import LangDep, load_viewer, page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(load_viewer)])
 
-FORM_LIMIT = 16_384
 PASSWORD_MESSAGES = {"too_short": "password_too_short", "too_long": "password_too_long",
                      "common_password": "password_common"}
 TokenPath = Annotated[str, Path(min_length=1, max_length=TOKEN_MAX_LENGTH)]
-
-
-def _form_cookie(settings: Settings) -> str:
-    return "__Host-cna_form" if settings.session_cookie_secure else "cna_form"
-
-
-def _form_csrf(settings: Settings, nonce: str) -> str:
-    return csrf_token(settings.secret_key, "form:" + nonce)
-
-
-def _refused() -> Problem:
-    return Problem(status=403, detail="the form's CSRF token is missing or wrong; reload "
-                                      "the page and send it again")
-
-
-async def _form(request: Request) -> dict[str, str]:
-    body = await request.body()
-    if len(body) > FORM_LIMIT:
-        raise Problem(status=413, detail=f"a form is at most {FORM_LIMIT} bytes")
-    fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-    return {name: value for name, value in fields if "\x00" not in value}
-
-
-class PreSessionForm:
-    """A form posted before there is a session: its token must match the form cookie."""
-
-    def __init__(self, fields: dict[str, str]) -> None:
-        self.fields = fields
-
-
-async def pre_session_form(request: Request) -> PreSessionForm:
-    settings = get_settings()
-    fields = await _form(request)
-    nonce = request.cookies.get(_form_cookie(settings), "")
-    if not nonce or not csrf_matches(settings.secret_key, "form:" + nonce, fields.get("csrf")):
-        raise _refused()
-    return PreSessionForm(fields)
-
-
-class SignedInForm:
-    def __init__(self, fields: dict[str, str], principal: Principal) -> None:
-        self.fields = fields
-        self.principal = principal
-
-
-async def enrolling_form(request: Request, session: SessionDep) -> SignedInForm:
-    """A form posted by a signed-in person, who may still have to enrol a second factor
-    (enrolling and signing out): the session's CSRF token is required."""
-    settings = get_settings()
-    fields = await _form(request)
-    token = session_token(request, settings) or ""
-    if not token or not csrf_matches(settings.secret_key, token, fields.get("csrf")):
-        raise _refused()
-    principal = await run_in_threadpool(resolve_session, session, settings, token)
-    if principal is None or principal.account_id is None:
-        raise Problem(status=401, detail="the session has ended; sign in again")
-    return SignedInForm(fields, principal)
-
-
-async def signed_in_form(request: Request, session: SessionDep) -> SignedInForm:
-    """A form posted by a signed-in person: the session's CSRF token is required, and a
-    person who must enrol a second factor first may do nothing else (as ``rule()``)."""
-    form = await enrolling_form(request, session)
-    if form.principal.second_factor_pending:
-        raise Problem(status=403, detail="enrol the second factor first "
-                                         "(/account/second-factor)")
-    return form
 
 
 SessionPrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -119,16 +54,6 @@ ENROLMENT_PAGE = "/account/second-factor"
 ENROLMENT_SESSION = timedelta(minutes=15)
 
 
-def _with_form_cookie(request: Request, render: Any) -> Response:
-    """Render a pre-session form, giving the browser a form cookie when it has none."""
-    settings = get_settings()
-    nonce = request.cookies.get(_form_cookie(settings)) or new_token()
-    response: Response = render(_form_csrf(settings, nonce))
-    response.set_cookie(_form_cookie(settings), nonce, path="/", httponly=True,
-                        samesite="lax", secure=settings.session_cookie_secure)
-    return response
-
-
 def _local(target: str | None) -> str:
     """Only a path of this site is followed after signing in."""
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
@@ -136,25 +61,7 @@ def _local(target: str | None) -> str:
     return "/account"
 
 
-def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
-def _passwords(request: Request) -> Passwords:
-    passwords: Passwords = request.app.state.passwords
-    return passwords
-
-
-def _redirect(path: str, lang: str, **query: str) -> RedirectResponse:
-    """A 303 to a page of this site, in the interface language unless it names one."""
-    given = dict(parse_qsl(path.partition("?")[2]))
-    extra = {**({} if "lang" in given else {"lang": lang}), **query}
-    separator = "&" if "?" in path else "?"
-    return RedirectResponse(path + (separator + urlencode(extra) if extra else ""),
-                            status_code=303)
-
-
-def _password_message(t: dict[str, str], errors: list[FieldError]) -> str:
+def password_message(t: dict[str, str], errors: list[FieldError]) -> str:
     return " ".join(t[PASSWORD_MESSAGES.get(e.type, "password_too_long")] for e in errors)
 
 
@@ -164,7 +71,7 @@ def _password_message(t: dict[str, str], errors: list[FieldError]) -> str:
 def sign_in_page(request: Request, lang: LangDep, next: str = "",
                  done: str = "") -> Response:
     notice = i18n.strings(lang).get("password_set") if done == "password_set" else None
-    return _with_form_cookie(request, lambda csrf: page(
+    return with_form_cookie(request, lambda csrf: page(
         request, "sign_in.html", lang, csrf=csrf, email="", error=None, next=next[:500],
         notice=notice))
 
@@ -176,11 +83,11 @@ def sign_in(request: Request, session: SessionDep, lang: LangDep,
     email = form.fields.get("email", "")[:320]
     try:
         with throttle.guarded_sign_in(session, settings, email=email,
-                                      client_address=_client(request),
+                                      client_address=client_address(request),
                                       now=throttle.current_time()):
             token, _, account = accounts.sign_in(
-                session, _passwords(request), settings, email=email,
-                password=form.fields.get("password", ""), client_address=_client(request),
+                session, passwords_of(request), settings, email=email,
+                password=form.fields.get("password", ""), client_address=client_address(request),
                 user_agent=request.headers.get("user-agent"),
                 second_factor=form.fields.get("totp", "").strip()[:64] or None)
     except Problem as exc:
@@ -189,14 +96,14 @@ def sign_in(request: Request, session: SessionDep, lang: LangDep,
         t = i18n.strings(lang)
         error = {401: t["sign_in_refused"], 429: t["sign_in_wait"]}.get(
             exc.status, exc.detail or exc.title)
-        return _with_form_cookie(request, lambda csrf: page(
+        return with_form_cookie(request, lambda csrf: page(
             request, "sign_in.html", lang, status=refusal.status, csrf=csrf, email=email,
             error=error, next=form.fields.get("next", "")[:500], notice=None,
             headers=refusal.headers))
     session.commit()
     target = ENROLMENT_PAGE if totp.pending(session, account.id, Role(account.role)) \
         else _local(form.fields.get("next"))
-    response = _redirect(target, lang)
+    response = see_other(target, lang)
     set_session_cookie(response, settings, token)
     return response
 
@@ -207,7 +114,7 @@ def sign_out(request: Request, session: SessionDep, lang: LangDep,
     assert form.principal.session_id is not None
     accounts.sign_out(session, form.principal.session_id)
     session.commit()
-    response = _redirect("/", lang)
+    response = see_other("/", lang)
     clear_session_cookie(response, get_settings())
     return response
 
@@ -231,7 +138,7 @@ def invitation_page(request: Request, session: SessionDep, lang: LangDep,
     if state != "valid":
         return _invitation_error(request, lang, state)
     role = account_service.invited_role(session, token)
-    return _with_form_cookie(request, lambda csrf: page(
+    return with_form_cookie(request, lambda csrf: page(
         request, "invitation.html", lang, failure=None, csrf=csrf, error=None,
         factor_required=role is not None and totp.required(role)))
 
@@ -241,16 +148,16 @@ def accept_invitation(request: Request, session: SessionDep, lang: LangDep,
                       token: TokenPath,
                       form: Annotated[PreSessionForm, Depends(pre_session_form)]) -> Response:
     try:
-        account = accounts.accept_invitation(session, _passwords(request), token,
+        account = accounts.accept_invitation(session, passwords_of(request), token,
                                              form.fields.get("password", "")[:1024],
-                                             _client(request))
+                                             client_address(request))
     except Problem as exc:
         session.rollback()
         if exc.status != 422:
             state = account_service.invitation_state(session, token)
             return _invitation_error(request, lang, state)
-        error = _password_message(i18n.strings(lang), exc.errors)
-        return _with_form_cookie(request, lambda csrf: page(
+        error = password_message(i18n.strings(lang), exc.errors)
+        return with_form_cookie(request, lambda csrf: page(
             request, "invitation.html", lang, status=422, failure=None, csrf=csrf,
             error=error, factor_checked=form.fields.get("second_factor") == "on",
             factor_required=totp.required(account_service.invited_role(session, token)
@@ -258,13 +165,13 @@ def accept_invitation(request: Request, session: SessionDep, lang: LangDep,
     if not (totp.required(account.role) or form.fields.get("second_factor") == "on") \
             or not accounts.may_act(session, account):
         session.commit()
-        return _redirect("/sign-in", lang, done="password_set")
+        return see_other("/sign-in", lang, done="password_set")
     # Enrol now, in a short session of its own: the invitation link and the password just
     # set are what signing in would ask for (but no second factor: there is none yet).
     session_token_, _ = accounts.open_session(
-        session, account, client_address=_client(request),
+        session, account, client_address=client_address(request),
         user_agent=request.headers.get("user-agent"), lifetime=ENROLMENT_SESSION)
-    enrolment = totp.start_enrolment(session, account, _client(request))
+    enrolment = totp.start_enrolment(session, account, client_address(request))
     session.commit()
     settings = get_settings()
     request.state.viewer = None  # the page before it: nobody is signed in yet
@@ -311,9 +218,9 @@ _account_page = account_page_response
 def account_page(request: Request, session: SessionDep, lang: LangDep,
                  principal: SessionPrincipalDep, done: str = "") -> Response:
     if principal.account_id is None:
-        return _redirect("/sign-in", lang, next="/account")
+        return see_other("/sign-in", lang, next="/account")
     if principal.second_factor_pending:
-        return _redirect(ENROLMENT_PAGE, lang)
+        return see_other(ENROLMENT_PAGE, lang)
     t = i18n.strings(lang)
     notice = t.get(done) if done in ACCOUNT_NOTICES else None
     return _account_page(request, session, lang, principal, notice=notice)
@@ -332,9 +239,9 @@ def save_profile(request: Request, session: SessionDep, lang: LangDep,
         return _account_page(request, session, lang, form.principal, status=422,
                              profile_error=i18n.strings(lang)["name_needed"])
     account_service.update_profile(session, form.principal.account_id, display_name=name,
-                                   language=language, client_address=_client(request))
+                                   language=language, client_address=client_address(request))
     session.commit()
-    return _redirect("/account", lang, done="saved")
+    return see_other("/account", lang, done="saved")
 
 
 @router.post("/account/password", response_class=HTMLResponse)
@@ -343,9 +250,9 @@ def change_password(request: Request, session: SessionDep, lang: LangDep,
     principal = form.principal
     assert principal.account_id is not None and principal.session_id is not None
     errors = account_service.change_password(
-        session, _passwords(request), principal.account_id, principal.session_id,
+        session, passwords_of(request), principal.account_id, principal.session_id,
         current=form.fields.get("current_password", ""),
-        new=form.fields.get("new_password", "")[:1024], client_address=_client(request))
+        new=form.fields.get("new_password", "")[:1024], client_address=client_address(request))
     if errors:
         session.rollback()
         t = i18n.strings(lang)
@@ -353,9 +260,9 @@ def change_password(request: Request, session: SessionDep, lang: LangDep,
             return _account_page(request, session, lang, principal, status=422,
                                  current_error=t["current_password_wrong"])
         return _account_page(request, session, lang, principal, status=422,
-                             new_error=_password_message(t, errors))
+                             new_error=password_message(t, errors))
     session.commit()
-    return _redirect("/account", lang, done="password_changed")
+    return see_other("/account", lang, done="password_changed")
 
 
 @router.post("/account/sessions/{session_id}/end", response_class=HTMLResponse)
@@ -368,10 +275,10 @@ def end_one_session(request: Request, session: SessionDep, lang: LangDep,
         raise Problem(status=404, detail="no such open session of yours")
     session.commit()
     if session_id == form.principal.session_id:
-        response = _redirect("/", lang)
+        response = see_other("/", lang)
         clear_session_cookie(response, get_settings())
         return response
-    return _redirect("/account", lang, done="session_ended")
+    return see_other("/account", lang, done="session_ended")
 
 
 @router.post("/account/sessions/end-all", response_class=HTMLResponse)
@@ -381,6 +288,6 @@ def end_all_sessions(request: Request, session: SessionDep, lang: LangDep,
     assert form.principal.account_id is not None
     accounts.end_sessions(session, form.principal.account_id, reason="signed out everywhere")
     session.commit()
-    response = _redirect("/sign-in", lang)
+    response = see_other("/sign-in", lang)
     clear_session_cookie(response, get_settings())
     return response

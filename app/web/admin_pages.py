@@ -19,8 +19,8 @@ from app.api.deps import SessionDep
 from app.core.problems import Problem, not_found
 from app.mail.outbox import UNDELIVERED, list_outbox, outbox_out
 from app.web import i18n
-from app.web.account_pages import SignedInForm, signed_in_form
 from app.web.backoffice_service import webhook_failures
+from app.web.forms import SignedInForm, signed_in_form
 from app.web.router import LangDep, PrincipalDep, load_viewer, page
 from app.web.secretariat import refused
 from app.webhooks import service as webhooks

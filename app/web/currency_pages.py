@@ -19,8 +19,8 @@ from app.reference.service import get_country
 from app.reminders.service import send_reminders
 from app.routecard.router import current_time
 from app.web import i18n, service
-from app.web.account_pages import SignedInForm, signed_in_form
 from app.web.backoffice_service import currency
+from app.web.forms import SignedInForm, signed_in_form
 from app.web.freshness import BANDS
 from app.web.router import LangDep, PrincipalDep, load_viewer, page
 from app.web.secretariat import refused

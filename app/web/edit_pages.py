@@ -19,25 +19,21 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from app.access.principal import Principal, Role
-from app.accounts.cookies import session_token
-from app.accounts.service import resolve_session
-from app.accounts.tokens import csrf_matches, new_token
+from app.accounts.tokens import new_token
 from app.api.deps import SessionDep
 from app.authorities import writes
 from app.authorities.service import Actor
 from app.core.problems import FieldError, Problem, ValidationFailed
-from app.core.settings import get_settings
 from app.proposals import service as proposals
 from app.web import edit_service, i18n, service
 from app.web import record_form as rf
+from app.web.forms import see_other, session_form
 from app.web.record_diff import DiffRow, readable_diff
 from app.web.router import LangDep, PrincipalDep, load_viewer, page
 
@@ -59,33 +55,11 @@ class PostedRecordForm:
 
 async def posted_record_form(request: Request, session: SessionDep) -> PostedRecordForm:
     """A record form posted by a signed-in person, with the session's CSRF token."""
-    settings = get_settings()
-    body = await request.body()
-    if len(body) > RECORD_FORM_LIMIT:
-        raise Problem(status=413, detail=f"a record form is at most {RECORD_FORM_LIMIT} bytes")
-    fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-    token = session_token(request, settings) or ""
-    csrf = next((value for key, value in fields if key == "csrf"), None)
-    if not token or not csrf_matches(settings.secret_key, token, csrf):
-        raise Problem(status=403, detail="the form's CSRF token is missing or wrong; reload "
-                                         "the page and send it again")
-    principal = await run_in_threadpool(resolve_session, session, settings, token)
-    if principal is None or principal.account_id is None:
-        raise Problem(status=401, detail="the session has ended; sign in again")
+    fields, principal = await session_form(request, session, limit=RECORD_FORM_LIMIT)
     return PostedRecordForm(fields, principal)
 
 
 PostedDep = Annotated[PostedRecordForm, Depends(posted_record_form)]
-
-
-def _with_lang(path: str, lang: str, **query: str) -> str:
-    given = dict(parse_qsl(path.partition("?")[2]))
-    extra = {**({} if "lang" in given else {"lang": lang}), **query}
-    return path + ("&" if "?" in path else "?") + urlencode(extra)
-
-
-def _redirect(path: str, lang: str, **query: str) -> RedirectResponse:
-    return RedirectResponse(_with_lang(path, lang, **query), status_code=303)
 
 
 def _editor(principal: Principal) -> bool:
@@ -96,7 +70,7 @@ def _editor(principal: Principal) -> bool:
 def _refusal(request: Request, lang: str, principal: Principal, next_path: str,
              status: int = 403) -> Response:
     if principal.anonymous:
-        return _redirect("/sign-in", lang, next=next_path)
+        return see_other("/sign-in", lang, next=next_path)
     words = i18n.strings(lang)
     message = words["rf_not_found"] if status == 404 else words["rf_refused"]
     return page(request, "record_form.html", lang, status=status, refused=message)
@@ -193,11 +167,11 @@ def _submit(request: Request, session: Session, lang: str, form: PostedRecordFor
     assert principal.account_id is not None
     earlier = edit_service.earlier_outcome(session, state.nonce, principal.account_id)
     if earlier:
-        return _redirect(earlier, lang)
+        return see_other(earlier, lang)
     if not edit_service.claim_nonce(session, state.nonce, principal.account_id):
         session.rollback()
         earlier = edit_service.earlier_outcome(session, state.nonce, principal.account_id)
-        return _redirect(earlier or request.url.path, lang)
+        return see_other(earlier or request.url.path, lang)
     try:
         outcome = _save(session, principal, state, rf.record_from_draft(draft), state.reason)
     except Problem as exc:
@@ -205,7 +179,7 @@ def _submit(request: Request, session: Session, lang: str, form: PostedRecordFor
         return _refused_write(request, session, lang, principal, draft, state, exc)
     edit_service.record_outcome(session, state.nonce, outcome)
     session.commit()
-    return _redirect(outcome, lang)
+    return see_other(outcome, lang)
 
 
 def _refused_write(request: Request, session: Session, lang: str, principal: Principal,
@@ -298,7 +272,7 @@ def withdraw_submit(request: Request, session: SessionDep, lang: LangDep,
     if earlier or not edit_service.claim_nonce(session, nonce, principal.account_id):
         session.rollback()
         earlier = edit_service.earlier_outcome(session, nonce, principal.account_id)
-        return _redirect(earlier or f"/authorities/{authority_id}", lang)
+        return see_other(earlier or f"/authorities/{authority_id}", lang)
     try:
         writes.withdraw(session, authority_id, version, _actor(principal), reason)
     except Problem as exc:
@@ -308,7 +282,7 @@ def withdraw_submit(request: Request, session: SessionDep, lang: LangDep,
     outcome = f"/authorities/{authority_id}?done=withdrawn"
     edit_service.record_outcome(session, nonce, outcome)
     session.commit()
-    return _redirect(outcome, lang)
+    return see_other(outcome, lang)
 
 
 # -- new --------------------------------------------------------------------------------------

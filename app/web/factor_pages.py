@@ -30,16 +30,8 @@ from app.authorities.schemas import Line200
 from app.core.problems import Problem
 from app.core.settings import get_settings
 from app.web import i18n
-from app.web.account_pages import (
-    ENROLMENT_PAGE,
-    SessionPrincipalDep,
-    SignedInForm,
-    _client,
-    _redirect,
-    account_page_response,
-    enrolling_form,
-    signed_in_form,
-)
+from app.web.account_pages import ENROLMENT_PAGE, SessionPrincipalDep, account_page_response
+from app.web.forms import SignedInForm, client_address, enrolling_form, see_other, signed_in_form
 from app.web.router import LangDep, load_viewer, page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(load_viewer)])
@@ -77,10 +69,10 @@ def second_factor_page(request: Request, session: SessionDep, lang: LangDep,
                        principal: SessionPrincipalDep) -> Response:
     """Enrol a second factor: an enrolment already started is shown again."""
     if principal.account_id is None:
-        return _redirect("/sign-in", lang, next=ENROLMENT_PAGE)
+        return see_other("/sign-in", lang, next=ENROLMENT_PAGE)
     account = _account(session, principal)
     if totp.enrolled(session, account.id):
-        return _redirect("/account", lang)
+        return see_other("/account", lang)
     enrolment = totp.pending_enrolment(session, account)
     return _factor_page(request, lang, account, stage="enrol" if enrolment else "intro",
                         enrolment=enrolment)
@@ -92,7 +84,7 @@ def after_a_form(request: Request, lang: LangDep) -> Response:
     """The address of a form's answer, asked for again (e.g. by the language links on
     that answer): the page the form is on."""
     path = request.url.path
-    return _redirect(ENROLMENT_PAGE if path.startswith(ENROLMENT_PAGE) else "/account", lang)
+    return see_other(ENROLMENT_PAGE if path.startswith(ENROLMENT_PAGE) else "/account", lang)
 
 
 @router.post(ENROLMENT_PAGE + "/start", response_class=HTMLResponse)
@@ -100,10 +92,10 @@ def start_enrolment(request: Request, session: SessionDep, lang: LangDep,
                     form: EnrollingForm) -> Response:
     account = _account(session, form.principal)
     try:
-        enrolment = totp.start_enrolment(session, account, _client(request))
+        enrolment = totp.start_enrolment(session, account, client_address(request))
     except Problem:  # enrolled already
         session.rollback()
-        return _redirect("/account", lang)
+        return see_other("/account", lang)
     session.commit()
     return _factor_page(request, lang, account, stage="enrol", enrolment=enrolment)
 
@@ -118,12 +110,12 @@ def confirm_enrolment(request: Request, session: SessionDep, lang: LangDep,
     then = "sign_in" if form.fields.get("then") == "sign_in" else ""
     try:
         codes = totp.confirm_enrolment(session, account, _code(form), totp.now_utc(),
-                                       _client(request))
+                                       client_address(request))
     except Problem as exc:
         session.rollback()
         enrolment = totp.pending_enrolment(session, account)
         if exc.status != 422 or enrolment is None:
-            return _redirect(ENROLMENT_PAGE, lang)
+            return see_other(ENROLMENT_PAGE, lang)
         return _factor_page(request, lang, account, stage="enrol", status=422,
                             enrolment=enrolment, then=then,
                             error=i18n.strings(lang)["factor_code_wrong"])
@@ -146,7 +138,7 @@ def replace_recovery_codes(request: Request, session: SessionDep, lang: LangDep,
     account = _account(session, form.principal)
     try:
         codes = totp.replace_recovery_codes(session, account, _code(form), totp.now_utc(),
-                                            _client(request))
+                                            client_address(request))
     except Problem as exc:
         session.rollback()
         return _factor_refused(request, session, lang, form.principal, exc, "codes")
@@ -159,12 +151,12 @@ def remove_second_factor(request: Request, session: SessionDep, lang: LangDep,
                          form: AccountForm) -> Response:
     account = _account(session, form.principal)
     try:
-        totp.remove(session, account, _code(form), totp.now_utc(), _client(request))
+        totp.remove(session, account, _code(form), totp.now_utc(), client_address(request))
     except Problem as exc:
         session.rollback()
         return _factor_refused(request, session, lang, form.principal, exc, "remove")
     session.commit()
-    return _redirect("/account", lang, done="factor_removed")
+    return see_other("/account", lang, done="factor_removed")
 
 
 def _factor_refused(request: Request, session: Session, lang: str, principal: Principal,
@@ -172,7 +164,7 @@ def _factor_refused(request: Request, session: Session, lang: str, principal: Pr
     t = i18n.strings(lang)
     message = {422: t["factor_code_wrong"], 403: t["factor_required_note"]}.get(exc.status)
     if message is None:  # nothing enrolled (any more)
-        return _redirect("/account", lang)
+        return see_other("/account", lang)
     return account_page_response(request, session, lang, principal, status=exc.status,
                                  factor_error=message, factor_error_form=which)
 
@@ -221,7 +213,7 @@ def create_key(request: Request, session: SessionDep, lang: LangDep,
     try:
         key, _ = own.create_personal_key(session, form.principal, account, role=None,
                                          countries=countries, expires_at=expires_at,
-                                         label=name, client_address=_client(request))
+                                         label=name, client_address=client_address(request))
     except Problem as exc:
         session.rollback()
         if exc.errors and exc.errors[0].loc[-1] == "countries":  # wider than yours, or none
@@ -236,6 +228,6 @@ def revoke_key(request: Request, session: SessionDep, lang: LangDep,
                prefix: Annotated[str, Path(min_length=8, max_length=80)],
                form: AccountForm) -> Response:
     account = _account(session, form.principal)
-    own.revoke_personal_key(session, account, prefix, _client(request))
+    own.revoke_personal_key(session, account, prefix, client_address(request))
     session.commit()
-    return _redirect("/account", lang, done="key_revoked")
+    return see_other("/account", lang, done="key_revoked")

@@ -29,8 +29,8 @@ from app.core.problems import Problem
 from app.core.settings import get_settings
 from app.routecard.router import current_time
 from app.web import i18n, service
-from app.web.account_pages import SignedInForm, signed_in_form
 from app.web.backoffice_service import history_entries
+from app.web.forms import SignedInForm, signed_in_form
 from app.web.router import LangDep, PrincipalDep, load_viewer, page
 from app.web.secretariat import refused
 

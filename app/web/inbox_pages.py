@@ -23,7 +23,7 @@ from app.core.inputs import Text
 from app.core.problems import Problem
 from app.proposals import service as proposals
 from app.web import i18n, inbox_service, service
-from app.web.account_pages import SignedInForm, _redirect, signed_in_form
+from app.web.forms import SignedInForm, see_other, signed_in_form
 from app.web.router import LangDep, PrincipalDep, load_viewer, page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(load_viewer)])
@@ -50,7 +50,7 @@ def _text(value: str, limit: int) -> str:
 def _refuse(request: Request, lang: str, principal: Principal, path: str) -> Response | None:
     """Send someone not signed in to sign in; None when they may go on."""
     if principal.anonymous:
-        return _redirect("/sign-in", lang, next=path)
+        return see_other("/sign-in", lang, next=path)
     return None
 
 
@@ -102,7 +102,7 @@ def _secretariat(form: SignedInForm) -> Principal:
 
 
 def _back_to_inbox(form: SignedInForm, lang: str, done: str, **extra: str) -> Response:
-    return _redirect("/inbox", lang, country=form.fields.get("country", "")[:3],
+    return see_other("/inbox", lang, country=form.fields.get("country", "")[:3],
                      action=form.fields.get("action", "")[:16], done=done, **extra)
 
 
@@ -227,7 +227,7 @@ def propose_confirmation(request: Request, session: SessionDep, lang: LangDep,
     """Propose "this record is still correct"."""
     _propose(session, form, "confirm", authority_id, None)
     session.commit()
-    return _redirect("/my-state", lang, done="confirmation_sent")
+    return see_other("/my-state", lang, done="confirmation_sent")
 
 
 @router.post("/my-state/{authority_id}/withdraw", response_class=HTMLResponse)
@@ -243,7 +243,7 @@ def propose_withdrawal(request: Request, session: SessionDep, lang: LangDep,
                               typed={key: form.fields.get("reason", "")[:REASON_LIMIT]})
     _propose(session, form, "withdraw", authority_id, reason)
     session.commit()
-    return _redirect("/my-state", lang, done="withdrawal_sent")
+    return see_other("/my-state", lang, done="withdrawal_sent")
 
 
 @router.get("/my-proposals", response_class=HTMLResponse)

@@ -20,14 +20,14 @@ from app.api.deps import SessionDep
 from app.core.problems import Problem
 from app.core.settings import get_settings
 from app.web import i18n, people_service
-from app.web.account_pages import (
+from app.web.account_pages import password_message
+from app.web.forms import (
     PreSessionForm,
-    _client,
-    _password_message,
-    _passwords,
-    _redirect,
-    _with_form_cookie,
+    client_address,
+    passwords_of,
     pre_session_form,
+    see_other,
+    with_form_cookie,
 )
 from app.web.router import LangDep, load_viewer, page
 
@@ -41,7 +41,7 @@ _LINK_FAILURES = {"unknown": (404, "reset_link_invalid"), "used": (410, "reset_l
 def _ask_page(request: Request, lang: str, *, status: int = 200, email: str = "",
               error: str | None = None, sent: bool = False,
               headers: dict[str, str] | None = None) -> Response:
-    return _with_form_cookie(request, lambda csrf: page(
+    return with_form_cookie(request, lambda csrf: page(
         request, "password_reset.html", lang, status=status, headers=headers, csrf=csrf,
         email=email, error=error, sent=sent))
 
@@ -65,12 +65,12 @@ def ask(request: Request, session: SessionDep, lang: LangDep,
     now = throttle.current_time()
     try:
         throttle.count_reset_request(session, settings, email=email,
-                                     client_address=_client(request), now=now)
+                                     client_address=client_address(request), now=now)
     except Problem as refused:
         session.commit()  # the refused request counts too, as in the API
         return _ask_page(request, lang, status=refused.status, email=email,
                          error=t["reset_wait"], headers=refused.headers)
-    reset.request_reset(session, settings, email=email, client_address=_client(request),
+    reset.request_reset(session, settings, email=email, client_address=client_address(request),
                         now=now)
     session.commit()
     return _ask_page(request, lang, sent=True)
@@ -89,7 +89,7 @@ def link_page(request: Request, session: SessionDep, lang: LangDep, token: str) 
              if len(token) <= TOKEN_MAX_LENGTH else "unknown")
     if state != "valid":
         return _link_failure(request, lang, state)
-    return _with_form_cookie(request, lambda csrf: page(
+    return with_form_cookie(request, lambda csrf: page(
         request, "password_reset_token.html", lang, failure=None, csrf=csrf, error=None))
 
 
@@ -102,19 +102,19 @@ def choose_password(request: Request, session: SessionDep, lang: LangDep, token:
         return _link_failure(request, lang, "unknown")
     now = throttle.current_time()
     try:
-        reset.reset_password(session, _passwords(request), token=token,
+        reset.reset_password(session, passwords_of(request), token=token,
                              password=form.fields.get("password", "")[:1024],
-                             client_address=_client(request), now=now)
+                             client_address=client_address(request), now=now)
     except Problem as exc:
         session.rollback()
         if exc.status != 422:
             state = people_service.reset_link_state(session, token, now)
             return _link_failure(request, lang, "unknown" if state == "valid" else state)
-        error = _password_message(i18n.strings(lang), exc.errors)
-        return _with_form_cookie(request, lambda csrf: page(
+        error = password_message(i18n.strings(lang), exc.errors)
+        return with_form_cookie(request, lambda csrf: page(
             request, "password_reset_token.html", lang, status=422, failure=None,
             csrf=csrf, error=error))
     session.commit()
-    response = _redirect("/sign-in", lang, done="password_set")
+    response = see_other("/sign-in", lang, done="password_set")
     clear_session_cookie(response, get_settings())
     return response
