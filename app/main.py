@@ -40,6 +40,7 @@ from app.mail.router import router as mail_router
 from app.networks.router import router as networks_router
 from app.proposals.router import router as proposals_router
 from app.publications.router import router as publications_router
+from app.publications.slots import RenderSlots
 from app.reference.router import router as reference_router
 from app.routecard.router import router as route_router
 from app.search import service as search_service
@@ -103,6 +104,7 @@ def create_app() -> FastAPI:
     # refusals get a request id, security headers and a log line too.
     app.state.verified_keys = VerifiedKeys()  # filled by authentication (access policy)
     app.state.passwords = Passwords.from_settings(settings)
+    app.state.publication_slots = RenderSlots(settings.publication_renders)
     app.add_middleware(RateLimitMiddleware, anonymous_per_minute=settings.rate_limit_anonymous,
                        key_per_minute=settings.rate_limit_key,
                        verified_keys=app.state.verified_keys)

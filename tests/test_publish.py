@@ -354,3 +354,17 @@ def test_every_label_of_the_document_is_in_the_six_languages() -> None:
     assert len(table) > 50
     assert [(key, lang) for key, texts in table.items() for lang in UI_LANGUAGES
             if not texts.get(lang, "").strip()] == []
+
+
+def test_renders_beyond_the_setting_are_a_503_with_retry_after(
+        client: TestClient, directory: dict[str, Any]) -> None:
+    """A large directory takes minutes to lay out and anyone may ask for the public view:
+    past CNA_PUBLICATION_RENDERS (1) renders in flight, the next is refused at once."""
+    slots = client.app.state.publication_slots  # type: ignore[attr-defined]
+    with slots.claim():
+        for path in (PDF, "/publications/directory"):
+            busy = client.get(path, params={"lang": "en"})
+            assert busy.status_code == 503, path
+            assert busy.headers["content-type"] == "application/problem+json"
+            assert busy.headers["retry-after"] == "60"
+    assert client.get(PDF, params={"lang": "en"}).status_code == 200

@@ -215,6 +215,11 @@ class Settings(BaseSettings):
         description="the hour (UTC) from which cna worker sends the secretariat the daily "
                     "digest of new proposals, at most one a day (-1: never)",
     )
+    publication_renders: int = Field(
+        default=1, ge=1, le=16, validation_alias=AliasChoices("CNA_PUBLICATION_RENDERS"),
+        description="how many printable directories (PDF or print view) one server process "
+                    "lays out at once; a request beyond that is a 503 with Retry-After",
+    )
     cookie_secure: bool | None = Field(
         default=None, validation_alias=AliasChoices("CNA_COOKIE_SECURE"),
         description="the session cookie is Secure and named __Host-cna_session; unset: on "

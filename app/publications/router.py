@@ -17,6 +17,7 @@ from app.authorities.documents import View
 from app.core.errors import problem_responses
 from app.db.engine import get_engine
 from app.publications import service
+from app.publications.slots import RenderSlots
 from app.sync.router import CURSOR_HEADER
 from app.web.i18n import ui_language
 from app.web.router import CSP
@@ -35,6 +36,11 @@ ViewQuery = Annotated[View, Query(description="full (with contacts) needs a role
                                   "see contacts")]
 
 
+def _slots(request: Request) -> RenderSlots:
+    slots: RenderSlots = request.app.state.publication_slots
+    return slots
+
+
 def _query(request: Request, session: SessionDep, principal: Principal, lang: str | None,
            view: View, country: list[str], instrument: str | None,
            changes_since: date | None, cookie_lang: str | None) -> service.PublicationQuery:
@@ -46,7 +52,7 @@ def _query(request: Request, session: SessionDep, principal: Principal, lang: st
 
 
 @router.get("/v1/publications/directory.pdf",
-            responses={**problem_responses(401, 403, 422),
+            responses={**problem_responses(401, 403, 422, 503),
                        200: {"content": {"application/pdf": {}},
                              "description": "The directory as a PDF; the feed cursor of its "
                                             f"snapshot is in the {CURSOR_HEADER} header"}})
@@ -67,9 +73,10 @@ async def directory_pdf(
     query = await run_in_threadpool(_query, request, session, principal, lang, view,
                                     country, instrument, changes_since, cna_lang)
     session.close()
-    directory = await run_in_threadpool(service.read_directory, get_engine(), query)
-    pdf = await run_in_threadpool(
-        lambda: service.render_pdf(service.render_html(directory)))
+    with _slots(request).claim():
+        directory = await run_in_threadpool(service.read_directory, get_engine(), query)
+        pdf = await run_in_threadpool(
+            lambda: service.render_pdf(service.render_html(directory)))
     return Response(pdf, media_type="application/pdf", headers={
         CURSOR_HEADER: str(directory.cursor), "Vary": "Authorization, Cookie, Accept-Language",
         "Cache-Control": "no-store",
@@ -92,8 +99,10 @@ async def directory_print_view(
     query = await run_in_threadpool(_query, request, session, principal, lang, view,
                                     country, instrument, changes_since, cna_lang)
     session.close()
-    directory = await run_in_threadpool(service.read_directory, get_engine(), query)
-    html = service.render_html(directory, stylesheet_href="/publications/print.css")
+    with _slots(request).claim():
+        directory = await run_in_threadpool(service.read_directory, get_engine(), query)
+        html = await run_in_threadpool(
+            lambda: service.render_html(directory, stylesheet_href="/publications/print.css"))
     return HTMLResponse(html, headers={
         "Content-Security-Policy": CSP, "Cache-Control": "no-store",
         "Vary": "Authorization, Cookie, Accept-Language"})
