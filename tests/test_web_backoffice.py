@@ -15,10 +15,13 @@ from sqlmodel import Session, col, select
 
 from app.access.principal import Role
 from app.access.service import create_key
-from app.accounts.models import Account
+from app.accounts.models import Account, AccountEvent
+from app.accounts.totp_models import AccountTotp
 from app.authorities.documents import content_of
 from app.authorities.service import Actor
 from app.changes.models import Change, Revision
+from app.mail.models import MailMessage
+from app.main import create_app
 from app.reference.data import ReferenceData
 from app.reminders.models import ReminderDigest
 from app.routecard.router import current_time
@@ -260,3 +263,37 @@ def test_a_secretariat_session_without_its_second_factor_is_refused(
     posted = client.post("/currency/BRA/remind", data={"csrf": signed.json()["csrf_token"]})
     assert posted.status_code == 403 and "second factor" in posted.text
     assert session.scalars(select(ReminderDigest)).all() == []
+
+
+def test_admin_resets_a_lost_second_factor(
+        client: TestClient, session: Session, key: str, bra: Any) -> None:
+    """The same reset as POST /v1/accounts/{id}/second-factor/reset, from /admin: the seed
+    goes, the person's sessions end, they get a mail, and the audit row names who."""
+    with TestClient(create_app()) as phone:
+        signed_in(phone, session, key, "focal_point", "fp@example.org", countries=["BRA"])
+        assert phone.get("/v1/me").json()["kind"] == "session"
+        signed_in(client, session, key, "secretariat", "sec@example.org")
+        fp = session.scalars(select(Account).where(col(Account.email) == "fp@example.org")).one()
+        assert session.get(AccountTotp, fp.id) is not None
+        page = client.get("/admin")
+        assert f'action="/admin/accounts/{fp.id}/second-factor/reset' in page.text
+        without = client.post(f"/admin/accounts/{fp.id}/second-factor/reset", data={})
+        assert without.status_code == 403
+        session.expire_all()
+        assert session.get(AccountTotp, fp.id) is not None  # nothing changed
+        done = client.post(f"/admin/accounts/{fp.id}/second-factor/reset",
+                           data={"csrf": csrf_of(page.text)})
+        assert done.status_code == 200 and "The second factor is reset" in done.text
+        session.expire_all()
+        assert session.get(AccountTotp, fp.id) is None
+        assert phone.get("/v1/me").json()["kind"] == "anonymous"  # the session ended
+        event = session.scalars(select(AccountEvent).where(
+            col(AccountEvent.account_id) == fp.id,
+            col(AccountEvent.action) == "second_factor_reset")).one()
+        secretariat = session.scalars(select(Account).where(
+            col(Account.email) == "sec@example.org")).one()
+        assert event.actor == f"account:{secretariat.id}"
+        mail = session.scalars(select(MailMessage).where(
+            col(MailMessage.recipient) == "fp@example.org",
+            col(MailMessage.template) == "second_factor_reset")).all()
+        assert len(mail) == 1

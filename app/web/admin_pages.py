@@ -15,8 +15,10 @@ from sqlmodel import Session
 from app.access import service as keys
 from app.access.principal import Principal
 from app.accounts import service as accounts
+from app.accounts import totp
 from app.api.deps import SessionDep
 from app.core.problems import Problem, not_found
+from app.core.settings import get_settings
 from app.mail.outbox import UNDELIVERED, list_outbox, outbox_out
 from app.web import i18n
 from app.web.backoffice_service import webhook_failures
@@ -27,7 +29,7 @@ from app.webhooks import service as webhooks
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(load_viewer)])
 
-DONE = ("suspended", "active", "revoked")
+DONE = ("suspended", "active", "revoked", "second_factor_reset")
 MAIL_SHOWN = 50
 
 
@@ -39,7 +41,8 @@ def admin_page(request: Request, session: SessionDep, lang: LangDep,
         return answer
     t = i18n.strings(lang)
     return _admin(request, session, lang, principal,
-                  notice=t[f"p3c_done_{done}"] if done in DONE else None)
+                  notice=t[f"p3c_done_{done}" if done in DONE[:3] else "admin_done_" + done]
+                  if done in DONE else None)
 
 
 def _admin(request: Request, session: Session, lang: str, principal: Principal,
@@ -76,6 +79,24 @@ def set_account_status(request: Request, session: SessionDep, lang: LangDep,
                       error=f"{account.email}: {exc.detail or exc.title}")
     session.commit()
     return RedirectResponse(f"/admin?lang={lang}&done={status}#accounts", status_code=303)
+
+
+@router.post("/admin/accounts/{account_id}/second-factor/reset", response_class=HTMLResponse)
+def reset_second_factor(request: Request, session: SessionDep, lang: LangDep,
+                        account_id: uuid.UUID,
+                        form: Annotated[SignedInForm, Depends(signed_in_form)]) -> Response:
+    """Reset a person's lost second factor, as POST /v1/accounts/{id}/second-factor/reset:
+    the seed and recovery codes go, their sessions end, they are told by mail and enrol
+    again at their next sign-in."""
+    answer = refused(request, lang, form.principal)
+    if answer is not None:
+        return answer
+    account = accounts.get_account(session, account_id)
+    totp.reset(session, form.principal, form.principal.actor_name, account, get_settings(),
+               request.client.host if request.client else None)
+    session.commit()
+    return RedirectResponse(f"/admin?lang={lang}&done=second_factor_reset#accounts",
+                            status_code=303)
 
 
 @router.post("/admin/keys/{prefix}/revoke", response_class=HTMLResponse)
