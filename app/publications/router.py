@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Query, Request, Response
+from fastapi import APIRouter, Cookie, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -41,22 +41,7 @@ def _slots(request: Request) -> RenderSlots:
     return slots
 
 
-def _query(request: Request, session: SessionDep, principal: Principal, lang: str | None,
-           view: View, country: list[str], instrument: str | None,
-           changes_since: date | None, cookie_lang: str | None) -> service.PublicationQuery:
-    chosen = lang if lang is not None else ui_language(
-        None, cookie_lang, request.headers.get("accept-language"))
-    return service.resolve_query(session, principal, lang=chosen, view=view,
-                                 countries=country, instrument=instrument,
-                                 changes_since=changes_since)
-
-
-@router.get("/v1/publications/directory.pdf",
-            responses={**problem_responses(401, 403, 422, 503),
-                       200: {"content": {"application/pdf": {}},
-                             "description": "The directory as a PDF; the feed cursor of its "
-                                            f"snapshot is in the {CURSOR_HEADER} header"}})
-async def directory_pdf(
+async def _publication_query(
     request: Request,
     session: SessionDep,
     lang: LangQuery = None,
@@ -66,13 +51,30 @@ async def directory_pdf(
     changes_since: SinceQuery = None,
     cna_lang: Annotated[str | None, Cookie(max_length=35)] = None,
     principal: Principal = readers("GET", "/v1/publications/directory.pdf"),
-) -> Response:
+) -> service.PublicationQuery:
+    """The document asked for, checked against what the caller may read (422, 403); the
+    request's database session is closed, as the snapshot is read on its own connection."""
+    chosen = lang if lang is not None else ui_language(
+        None, cna_lang, request.headers.get("accept-language"))
+    query = await run_in_threadpool(
+        service.resolve_query, session, principal, lang=chosen, view=view,
+        countries=country, instrument=instrument, changes_since=changes_since)
+    session.close()
+    return query
+
+
+QueryDep = Annotated[service.PublicationQuery, Depends(_publication_query)]
+
+
+@router.get("/v1/publications/directory.pdf",
+            responses={**problem_responses(401, 403, 422, 503),
+                       200: {"content": {"application/pdf": {}},
+                             "description": "The directory as a PDF; the feed cursor of its "
+                                            f"snapshot is in the {CURSOR_HEADER} header"}})
+async def directory_pdf(request: Request, query: QueryDep) -> Response:
     """The directory as a printable PDF in one of the six UN languages, from one snapshot:
     a cover (date, feed cursor), contents, the States in the order of their names in that
     language, and their active authorities grouped by instrument and designation type."""
-    query = await run_in_threadpool(_query, request, session, principal, lang, view,
-                                    country, instrument, changes_since, cna_lang)
-    session.close()
     with _slots(request).claim():
         directory = await run_in_threadpool(service.read_directory, get_engine(), query)
         pdf = await run_in_threadpool(
@@ -84,21 +86,8 @@ async def directory_pdf(
 
 
 @router.get("/publications/directory", response_class=HTMLResponse, include_in_schema=False)
-async def directory_print_view(
-    request: Request,
-    session: SessionDep,
-    lang: LangQuery = None,
-    view: ViewQuery = View.public,
-    country: CountryQuery = [],  # noqa: B006
-    instrument: InstrumentQuery = None,
-    changes_since: SinceQuery = None,
-    cna_lang: Annotated[str | None, Cookie(max_length=35)] = None,
-    principal: Principal = readers("GET", "/publications/directory"),
-) -> HTMLResponse:
+async def directory_print_view(request: Request, query: QueryDep) -> HTMLResponse:
     """The same HTML as the PDF, for printing from a browser."""
-    query = await run_in_threadpool(_query, request, session, principal, lang, view,
-                                    country, instrument, changes_since, cna_lang)
-    session.close()
     with _slots(request).claim():
         directory = await run_in_threadpool(service.read_directory, get_engine(), query)
         html = await run_in_threadpool(
