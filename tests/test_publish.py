@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import io
+import json
 import os
 import re
 import subprocess
@@ -21,11 +23,12 @@ from typer.testing import CliRunner
 from app.access.principal import Role
 from app.access.service import create_key
 from app.db.engine import get_engine
-from app.reference.data import ReferenceData
+from app.reference.data import ReferenceData, read_json
 from app.sync.service import read_head
 from tests.conftest import make_record, settings_env, store
 
 PDF = "/v1/publications/directory.pdf"
+ROOT = Path(__file__).resolve().parents[1]
 WITHDRAWN_NAME = "Former Extradition Office of Brazil"
 
 
@@ -368,3 +371,29 @@ def test_renders_beyond_the_setting_are_a_503_with_retry_after(
             assert busy.headers["content-type"] == "application/problem+json"
             assert busy.headers["retry-after"] == "60"
     assert client.get(PDF, params={"lang": "en"}).status_code == 200
+
+
+def test_the_new_designation_type_and_interpol_requests_are_published(
+        client: TestClient, session: Session, reference: ReferenceData) -> None:
+    """UNTOC 31(6) (prevention of organized crime) is grouped under its own heading, and
+    the requests that may go through INTERPOL are said in the chosen language."""
+    record = make_record()
+    mla = record["designations"][0]
+    mla["requirements"] = {**(mla.get("requirements") or {}),
+                           "interpol_requests": ["urgent", "provisional_arrest"]}
+    prevention = {key: value for key, value in mla.items()
+                  if key in ("languages", "channels", "means")}
+    record["designations"].append({**prevention, "instrument": "untoc", "article": "31(6)",
+                                   "type": "organized_crime_prevention"})
+    store(session, reference, record)
+    session.commit()
+    html = client.get("/publications/directory", params={"lang": "fr", "country": "BRA"}).text
+    groups = [html_lib.unescape(g) for g in re.findall(r"<h3>(.*?)</h3>", html)]
+    prevention_fr = next(t["names"]["fr"] for t in read_json("designation_types.json")
+                         if t["code"] == "organized_crime_prevention")
+    assert any(g.endswith("— " + prevention_fr) for g in groups), groups
+    assert "31(6)" in html
+    french = json.loads((ROOT / "app/publications/strings.json").read_text())
+    expected = (f'{french["interpol_requests"]["fr"]}: {french["interpol_urgent"]["fr"]}, '
+                f'{french["interpol_provisional_arrest"]["fr"]}')
+    assert expected in html_lib.unescape(html)
