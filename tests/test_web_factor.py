@@ -14,6 +14,7 @@ import pyotp
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
+from app.access.models import ApiKey
 from app.accounts.models import Account, AccountEvent, AccountSession
 from app.accounts.totp_models import AccountTotp
 from app.proposals.models import Proposal
@@ -51,6 +52,12 @@ def _sign_in(client: TestClient, email: str, code: str = "") -> Any:
     return client.post("/sign-in", data={"csrf": csrf_of(page.text), "email": email,
                                          "password": PASSWORD, "totp": code,
                                          "next": "/account"}, follow_redirects=False)
+
+
+def _key_nonce(html: str) -> str:
+    found = re.search(r'name="nonce" value="([^"]+)"', html)
+    assert found, "the key form carries a one-time nonce"
+    return found.group(1)
 
 
 def _later_code(secret: str, steps: int = 1) -> str:
@@ -202,22 +209,30 @@ def test_a_personal_key_made_on_my_account(
     _invite(client, secretariat, "off@example.org", "official", authority_ids=[str(bra.id)])
     _set_password(client, invitation_token(session, "off@example.org"))
     _sign_in(client, "off@example.org")
-    csrf = csrf_of(client.get("/account").text)
+    page = client.get("/account").text
+    csrf = csrf_of(page)
+    nonce = _key_nonce(page)
 
-    nameless = client.post("/account/keys", data={"csrf": csrf, "name": " ",
+    nameless = client.post("/account/keys", data={"csrf": csrf, "nonce": nonce, "name": " ",
                                                   "expires": "2030-01-01"})
     assert nameless.status_code == 422 and 'id="key-name-error"' in nameless.text
     assert 'value="2030-01-01"' in nameless.text  # the form keeps what was typed
-    past = client.post("/account/keys", data={"csrf": csrf, "name": "Script",
-                                              "expires": "2001-01-01"})
+    past = client.post("/account/keys", data={"csrf": csrf, "nonce": _key_nonce(nameless.text),
+                                              "name": "Script", "expires": "2001-01-01"})
     assert past.status_code == 422 and 'id="key-expires-error"' in past.text
     assert 'value="Script"' in past.text
 
-    made = client.post("/account/keys", data={"csrf": csrf, "name": "Case script",
-                                              "expires": "2030-06-30"})
+    form = {"csrf": csrf, "nonce": _key_nonce(past.text), "name": "Case script",
+            "expires": "2030-06-30"}
+    made = client.post("/account/keys", data=form)
     assert made.status_code == 200, made.text
     key = re.search(r'<code id="new-key"[^>]*>([^<]+)</code>', made.text)
     assert key, made.text
+    # The page that showed the key, reloaded (the same form again): no second key.
+    reloaded = client.post("/account/keys", data=form)
+    assert reloaded.status_code == 200 and 'id="new-key"' not in reloaded.text
+    assert "That form was already sent" in reloaded.text
+    assert len(session.scalars(select(ApiKey).where(col(ApiKey.label) == "Case script")).all()) == 1
     again = client.get("/account").text
     assert key.group(1) not in again  # shown once
     assert "Case script" in again and "2030-06-30" in again and "Never" in again
@@ -264,13 +279,16 @@ def test_a_focal_points_key_covers_at_most_its_countries(
     page = client.get("/account")
     assert 'id="key-countries"' in page.text and "ARG, BRA" in page.text
     wider = client.post("/account/keys", data={"csrf": csrf, "name": "K",
+                                               "nonce": _key_nonce(page.text),
                                                "countries": "BRA, FRA"})
     assert wider.status_code == 403 and 'id="key-countries-error"' in wider.text
     assert 'value="BRA, FRA"' in wider.text
     unknown = client.post("/account/keys", data={"csrf": csrf, "name": "K",
+                                                 "nonce": _key_nonce(wider.text),
                                                  "countries": "ZZZ"})
     assert unknown.status_code == 422 and 'id="key-countries-error"' in unknown.text
-    made = client.post("/account/keys", data={"csrf": csrf, "name": "K", "countries": "bra"})
+    made = client.post("/account/keys", data={"csrf": csrf, "name": "K", "countries": "bra",
+                                              "nonce": _key_nonce(unknown.text)})
     assert made.status_code == 200, made.text
     key = re.search(r'<code id="new-key"[^>]*>([^<]+)</code>', made.text)
     assert key

@@ -21,7 +21,7 @@ from app.accounts import service as accounts
 from app.accounts import throttle, totp
 from app.accounts.cookies import clear_session_cookie, set_session_cookie
 from app.accounts.models import Account
-from app.accounts.tokens import TOKEN_MAX_LENGTH, csrf_token
+from app.accounts.tokens import TOKEN_MAX_LENGTH, csrf_token, new_token
 from app.api.deps import SessionDep
 from app.authorities.schemas import Line200
 from app.core.problems import FieldError, Problem
@@ -186,7 +186,7 @@ def accept_invitation(request: Request, session: SessionDep, lang: LangDep,
 # -- my account ---------------------------------------------------------------------------
 
 ACCOUNT_NOTICES = ("saved", "password_changed", "session_ended", "factor_removed",
-                   "key_revoked")
+                   "key_revoked", "key_made_once")
 
 
 def account_page_response(request: Request, session: Session, lang: str,
@@ -202,7 +202,7 @@ def account_page_response(request: Request, session: Session, lang: str,
                                 "factor_error": None, "factor_error_form": None,
                                 "key_error": None, "key_error_field": None,
                                 "new_key": None, "key_name": "", "key_countries": "",
-                                "key_expires": ""}
+                                "key_expires": "", "key_nonce": new_token()}
     return page(request, "account.html", lang, status=status, account=account,
                 sessions=sessions, current_session=principal.session_id,
                 languages=[(code, i18n.NATIVE[code]) for code in i18n.UI_LANGUAGES],

@@ -31,6 +31,7 @@ from app.core.problems import Problem
 from app.core.settings import get_settings
 from app.web import i18n
 from app.web.account_pages import ENROLMENT_PAGE, SessionPrincipalDep, account_page_response
+from app.web.edit_service import claim_nonce
 from app.web.forms import SignedInForm, client_address, enrolling_form, see_other, signed_in_form
 from app.web.router import LangDep, load_viewer, page
 
@@ -210,6 +211,12 @@ def create_key(request: Request, session: SessionDep, lang: LangDep,
         countries = resolve_countries(session, codes) if codes else None
     except Problem:
         return refused(422, t["key_countries_unknown"], "countries")
+    nonce = form.fields.get("nonce", "")[:100]
+    if not nonce or not claim_nonce(session, nonce, account.id):
+        # The same form again (a reload of the page that showed the key, a double click):
+        # the key was made and shown once; no second one.
+        session.rollback()
+        return see_other("/account", lang, done="key_made_once")
     try:
         key, _ = own.create_personal_key(session, form.principal, account, role=None,
                                          countries=countries, expires_at=expires_at,
