@@ -26,6 +26,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from app.access.principal import Role
+from app.access.service import create_key
+from app.authorities.models import Authority
 from app.authorities.schemas import validate_record
 from app.authorities.service import Actor, SaveResult, save_record
 from app.core.settings import get_settings
@@ -185,6 +188,29 @@ def store(session: Session, reference: ReferenceData, data: dict[str, Any],
     result = save_record(session, validate_record(data, reference), actor)
     session.commit()
     return result
+
+
+@pytest.fixture
+def bra(session: Session, reference: ReferenceData) -> Authority:
+    """The Brazilian authority of ``make_record()``, stored (version 1)."""
+    return store(session, reference, make_record()).authority
+
+
+@pytest.fixture
+def fra(session: Session, reference: ReferenceData) -> Authority:
+    """A French authority without phones, e-mails or contacts, stored."""
+    return store(session, reference, make_record(
+        ref="FRA-BEPI", country="FRA", phones=[], emails=[], contacts=[],
+        time_zone="Europe/Paris")).authority
+
+
+@pytest.fixture
+def keys(session: Session) -> dict[str, str]:
+    """A secretariat key and a focal point key for Brazil."""
+    made = {"secretariat": create_key(session, Role.secretariat)[0],
+            "focal_bra": create_key(session, Role.focal_point, countries=["BRA"])[0]}
+    session.commit()
+    return made
 
 
 @contextmanager

@@ -4,38 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from app.access.principal import Role
-from app.access.service import create_key
 from app.accounts.access_request_models import AccessRequest
 from app.accounts.models import Account, AccountEvent
 from app.mail.models import MailMessage
-from app.reference.data import ReferenceData
-from tests.conftest import make_record, settings_env, store
+from tests.conftest import settings_env
 from tests.test_accounts import PASSWORD, auth, invitation_token
-
-
-@pytest.fixture
-def keys(session: Session) -> dict[str, str]:
-    made = {"secretariat": create_key(session, Role.secretariat)[0],
-            "focal_bra": create_key(session, Role.focal_point, countries=["BRA"])[0]}
-    session.commit()
-    return made
-
-
-@pytest.fixture
-def bra(session: Session, reference: ReferenceData) -> Any:
-    return store(session, reference, make_record()).authority
-
-
-@pytest.fixture
-def fra(session: Session, reference: ReferenceData) -> Any:
-    return store(session, reference, make_record(
-        ref="FRA-BEPI", country="FRA", phones=[], emails=[], contacts=[],
-        time_zone="Europe/Paris")).authority
 
 
 def ask(client: TestClient, authority: Any, email: str = "ana@example.org",

@@ -14,39 +14,15 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from app.access.principal import Role
-from app.access.service import create_key
 from app.accounts.models import Account, AccountEvent, AccountSession
 from app.core.settings import get_settings
 from app.mail.models import MailMessage
-from app.reference.data import ReferenceData
-from tests.conftest import make_record, store
 
 PASSWORD = "correct horse battery staple"
 
 
 def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
-
-
-@pytest.fixture
-def keys(session: Session) -> dict[str, str]:
-    made = {"secretariat": create_key(session, Role.secretariat)[0],
-            "focal_bra": create_key(session, Role.focal_point, countries=["BRA"])[0]}
-    session.commit()
-    return made
-
-
-@pytest.fixture
-def bra(session: Session, reference: ReferenceData) -> Any:
-    return store(session, reference, make_record()).authority
-
-
-@pytest.fixture
-def fra(session: Session, reference: ReferenceData) -> Any:
-    return store(session, reference, make_record(
-        ref="FRA-BEPI", country="FRA", phones=[], emails=[], contacts=[],
-        time_zone="Europe/Paris")).authority
 
 
 def invitation_token(session: Session, email: str) -> str:

@@ -4,39 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.access.models import ApiKey
-from app.access.principal import Role
-from app.access.service import create_key
 from app.accounts.cookies import CSRF_HEADER, cookie_name
 from app.accounts.models import Account, AccountEvent
 from app.core.settings import get_settings
-from app.reference.data import ReferenceData
-from tests.conftest import make_record, store
 from tests.test_accounts import PASSWORD, auth, person
-
-
-@pytest.fixture
-def keys(session: Session) -> dict[str, str]:
-    made = {"secretariat": create_key(session, Role.secretariat)[0],
-            "focal_bra": create_key(session, Role.focal_point, countries=["BRA"])[0]}
-    session.commit()
-    return made
-
-
-@pytest.fixture
-def bra(session: Session, reference: ReferenceData) -> Any:
-    return store(session, reference, make_record()).authority
-
-
-@pytest.fixture
-def fra(session: Session, reference: ReferenceData) -> Any:
-    return store(session, reference, make_record(
-        ref="FRA-BEPI", country="FRA", phones=[], emails=[], contacts=[],
-        time_zone="Europe/Paris")).authority
 
 
 def sign_in(client: TestClient, email: str, device: str) -> dict[str, str]:

@@ -108,11 +108,6 @@ def signed_in(client: TestClient, session: Session, role: Role, **scope: Any) ->
     client.cookies.set(cookie_name(get_settings()), _signed_in(session, role, **scope))
 
 
-@pytest.fixture
-def bra(session: Session, reference: ReferenceData) -> Authority:
-    return store(session, reference, make_record()).authority
-
-
 def _post(client: TestClient, url: str, fields: list[tuple[str, str]]) -> Any:
     return client.post(url, content=_encoded(fields), follow_redirects=False,
                        headers={"Content-Type": "application/x-www-form-urlencoded"})

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from app.accounts.models import Account, AccountEvent, AccountSession
 from app.accounts.totp_models import AccountTotp, RecoveryCode
 from app.mail.models import MailMessage
-from tests.test_accounts import PASSWORD, auth, bra, keys, person  # noqa: F401  (fixtures)
+from tests.test_accounts import PASSWORD, auth, person
 
 CSRF = "X-CSRF-Token"
 
@@ -45,7 +45,7 @@ def _sign_in(client: TestClient, email: str, code: str | None = None) -> Any:
 
 
 def test_the_secretariat_resets_a_lost_second_factor(
-        client: TestClient, session: Session, keys: dict[str, str]) -> None:  # noqa: F811
+        client: TestClient, session: Session, keys: dict[str, str]) -> None:
     person(client, session, keys["secretariat"], "fp@example.org", "focal_point",
            countries=["BRA"])
     assert client.get("/v1/me").json()["kind"] == "session"
@@ -86,7 +86,7 @@ def test_the_secretariat_resets_a_lost_second_factor(
 
 
 def test_an_official_whose_factor_was_reset_enrols_again_at_the_next_sign_in(
-        client: TestClient, session: Session, keys: dict[str, str], bra: Any) -> None:  # noqa: F811
+        client: TestClient, session: Session, keys: dict[str, str], bra: Any) -> None:
     csrf = person(client, session, keys["secretariat"], "off@example.org", "official",
                   authority_ids=[str(bra.id)])
     secret = client.post("/v1/me/totp", headers={CSRF: csrf}).json()["secret"]
@@ -102,7 +102,7 @@ def test_an_official_whose_factor_was_reset_enrols_again_at_the_next_sign_in(
 
 
 def test_a_focal_point_may_not_reset_a_second_factor(
-        client: TestClient, session: Session, keys: dict[str, str], bra: Any) -> None:  # noqa: F811
+        client: TestClient, session: Session, keys: dict[str, str], bra: Any) -> None:
     csrf = person(client, session, keys["secretariat"], "off@example.org", "official",
                   authority_ids=[str(bra.id)])
     secret = client.post("/v1/me/totp", headers={CSRF: csrf}).json()["secret"]
@@ -126,7 +126,7 @@ def test_a_focal_point_may_not_reset_a_second_factor(
 
 
 def test_replacing_the_recovery_codes(client: TestClient, session: Session,
-                                      keys: dict[str, str], bra: Any) -> None:  # noqa: F811
+                                      keys: dict[str, str], bra: Any) -> None:
     csrf = person(client, session, keys["secretariat"], "off@example.org", "official",
                   authority_ids=[str(bra.id)])
     secret = client.post("/v1/me/totp", headers={CSRF: csrf}).json()["secret"]
@@ -150,7 +150,7 @@ def test_replacing_the_recovery_codes(client: TestClient, session: Session,
 
 
 def test_reset_second_factor_cli(client: TestClient, session: Session, db_url: str,
-                                 keys: dict[str, str]) -> None:  # noqa: F811
+                                 keys: dict[str, str]) -> None:
     person(client, session, keys["secretariat"], "sec@example.org", "secretariat")
     cna = str(Path(sys.executable).with_name("cna"))
     env = {**os.environ, "DATABASE_URL": db_url}

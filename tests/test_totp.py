@@ -22,8 +22,6 @@ from app.accounts.models import Account, AccountEvent
 from app.accounts.totp_models import AccountTotp
 from app.accounts.totp_router import clock
 from app.core.problems import Problem
-from app.reference.data import ReferenceData
-from tests.conftest import make_record, store
 from tests.test_accounts import PASSWORD, auth, invitation_token, invite
 
 CSRF = "X-CSRF-Token"
@@ -34,11 +32,6 @@ def key(session: Session) -> str:
     made = create_key(session, Role.secretariat)[0]
     session.commit()
     return made
-
-
-@pytest.fixture
-def bra(session: Session, reference: ReferenceData) -> Any:
-    return store(session, reference, make_record()).authority
 
 
 def _accepted(client: TestClient, session: Session, key: str, email: str, role: str,

@@ -15,9 +15,8 @@ from sqlmodel import Session, col, select
 from app.access.principal import Role
 from app.access.service import create_key
 from app.accounts.models import Account, AccountEvent, AccountSession
-from app.reference.data import ReferenceData
 from app.web import i18n
-from tests.conftest import make_record, settings_env, store
+from tests.conftest import settings_env
 from tests.test_accounts import PASSWORD, auth, invitation_token
 
 OTHER_PASSWORD = "a different long passphrase"
@@ -28,11 +27,6 @@ def secretariat(session: Session) -> str:
     key = create_key(session, Role.secretariat)[0]
     session.commit()
     return key
-
-
-@pytest.fixture
-def bra(session: Session, reference: ReferenceData) -> Any:
-    return store(session, reference, make_record()).authority
 
 
 def csrf_of(html: str) -> str:

@@ -33,11 +33,6 @@ DECEMBER = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def bra(session: Session, reference: ReferenceData) -> Any:
-    return store(session, reference, make_record()).authority
-
-
-@pytest.fixture
 def december(client: TestClient) -> Any:
     client.app.dependency_overrides[current_time] = lambda: DECEMBER  # type: ignore[attr-defined]
     yield DECEMBER

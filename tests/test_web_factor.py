@@ -19,7 +19,7 @@ from app.accounts.models import Account, AccountEvent, AccountSession
 from app.accounts.totp_models import AccountTotp
 from app.proposals.models import Proposal
 from tests.test_accounts import PASSWORD, auth, invitation_token
-from tests.test_web_accounts import bra, csrf_of, secretariat  # noqa: F401  (fixtures)
+from tests.test_web_accounts import csrf_of, secretariat  # noqa: F401  (fixtures)
 
 
 def _invite(client: TestClient, key: str, email: str, role: str, **scope: Any) -> None:

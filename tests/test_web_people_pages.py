@@ -22,9 +22,8 @@ from app.access.service import create_key
 from app.accounts.access_request_models import AccessRequest
 from app.accounts.models import Account, PasswordReset
 from app.mail.models import MailMessage
-from app.reference.data import ReferenceData
 from app.web import i18n
-from tests.conftest import make_record, settings_env, store
+from tests.conftest import settings_env
 from tests.test_accounts import PASSWORD, auth, invitation_token
 from tests.test_web_accounts import OTHER_PASSWORD, accept, csrf_of, invited, sign_in
 
@@ -37,11 +36,6 @@ def secretariat(session: Session) -> str:
     key = create_key(session, Role.secretariat)[0]
     session.commit()
     return key
-
-
-@pytest.fixture
-def bra(session: Session, reference: ReferenceData) -> Any:
-    return store(session, reference, make_record()).authority
 
 
 def active_official(client: TestClient, session: Session, key: str, bra: Any,
