@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
+from app.core.loops import repeat_until_stopped
 from app.core.settings import Settings, get_settings
 from app.mail.models import MailMessage, MailStatus
 from app.mail.sender import SendFailure, Transport, build_email, open_transport
@@ -168,11 +169,6 @@ def _drain(engine: Engine, settings: Settings, clock: Clock, transport: Transpor
 def run_forever(engine: Engine, settings: Settings | None = None, interval: float = 1.0,
                 stop: threading.Event | None = None) -> None:
     """The mail loop of ``cna worker``; any number may run side by side."""
-    stop = stop or threading.Event()
-    while not stop.is_set():
-        try:
-            run_once(engine, settings)
-        except Exception:
-            log.exception("mail pass failed")
-        stop.wait(interval)
+    repeat_until_stopped(lambda: run_once(engine, settings), name="mail", interval=interval,
+                         stop=stop or threading.Event())
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app.core.loops import repeat_until_stopped
 from app.core.settings import Settings, get_settings
 from app.proposals.notices import DigestRun, send_digest
 
@@ -29,12 +30,10 @@ def run_once(engine: Engine, settings: Settings | None = None,
 
 def run_forever(engine: Engine, settings: Settings | None = None,
                 interval: float = CHECK_SECONDS, stop: threading.Event | None = None) -> None:
-    stop = stop or threading.Event()
-    while not stop.is_set():
-        try:
-            run = run_once(engine, settings)
-            if run is not None:
-                log.info("queued the proposals digest for %d recipient(s)", run.recipients)
-        except Exception:
-            log.exception("proposals digest failed")
-        stop.wait(interval)
+    def digest() -> None:
+        run = run_once(engine, settings)
+        if run is not None:
+            log.info("queued the proposals digest for %d recipient(s)", run.recipients)
+
+    repeat_until_stopped(digest, name="proposals digest", interval=interval,
+                         stop=stop or threading.Event())

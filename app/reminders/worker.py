@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app.core.loops import repeat_until_stopped
 from app.core.settings import Settings, get_settings
 from app.reminders.service import ReminderRun, due, send_reminders
 
@@ -32,12 +33,10 @@ def run_once(engine: Engine, settings: Settings | None = None,
 
 def run_forever(engine: Engine, settings: Settings | None = None,
                 interval: float = CHECK_SECONDS, stop: threading.Event | None = None) -> None:
-    stop = stop or threading.Event()
-    while not stop.is_set():
-        try:
-            run = run_once(engine, settings)
-            if run is not None and run.digests:
-                log.info("queued %d reminder digest(s)", len(run.digests))
-        except Exception:
-            log.exception("reminder run failed")
-        stop.wait(interval)
+    def remind() -> None:
+        run = run_once(engine, settings)
+        if run is not None and run.digests:
+            log.info("queued %d reminder digest(s)", len(run.digests))
+
+    repeat_until_stopped(remind, name="reminder", interval=interval,
+                         stop=stop or threading.Event())

@@ -42,6 +42,7 @@ from sqlalchemy import Engine, text, update
 from sqlmodel import Session, col, select
 
 from app.authorities.documents import View, format_timestamp
+from app.core.loops import repeat_until_stopped
 from app.core.problems import Problem, not_found
 from app.sync.service import changes_after, entry, head
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -383,16 +384,14 @@ def run_forever(engine: Engine, interval: float = 1.0,
 
 def _deliver_until(engine: Engine, send: Sender, interval: float,
                    stop: threading.Event) -> None:
-    while not stop.is_set():
-        try:
-            stats = run_once(engine, send=send)
-            if stats.queued or stats.succeeded or stats.failed:
-                log.info("webhook pass", extra={"queued": stats.queued,
-                                                "succeeded": stats.succeeded,
-                                                "failed": stats.failed})
-        except Exception:
-            log.exception("webhook pass failed")
-        stop.wait(interval)
+    def deliver() -> None:
+        stats = run_once(engine, send=send)
+        if stats.queued or stats.succeeded or stats.failed:
+            log.info("webhook pass", extra={"queued": stats.queued,
+                                            "succeeded": stats.succeeded,
+                                            "failed": stats.failed})
+
+    repeat_until_stopped(deliver, name="webhook", interval=interval, stop=stop)
 
 
 def ping(engine: Engine, endpoint_id: uuid.UUID, url: str, secret_ciphertext: str,
