@@ -28,6 +28,7 @@ from app.access.principal import Principal, Role
 from app.accounts.tokens import new_token
 from app.api.deps import SessionDep
 from app.authorities import writes
+from app.authorities.models import Authority
 from app.authorities.service import Actor
 from app.core.problems import FieldError, Problem, ValidationFailed
 from app.proposals import service as proposals
@@ -206,10 +207,9 @@ def _refused_write(request: Request, session: Session, lang: str, principal: Pri
 
 # -- edit ---------------------------------------------------------------------------------------
 
-@router.get("/authorities/{authority_id}/edit", response_class=HTMLResponse)
-def edit_form(request: Request, session: SessionDep, lang: LangDep, principal: PrincipalDep,
-              authority_id: uuid.UUID, done: str = "") -> Response:
-    """The whole record as a form (the secretariat, and the focal points of its State)."""
+def _editable(request: Request, session: Session, lang: str, principal: Principal,
+              authority_id: uuid.UUID) -> Authority | Response:
+    """The record, when the caller may edit it; otherwise the refusal page to answer."""
     next_path = f"/authorities/{authority_id}/edit"
     if not _editor(principal):
         return _refusal(request, lang, principal, next_path)
@@ -218,6 +218,16 @@ def edit_form(request: Request, session: SessionDep, lang: LangDep, principal: P
         return _refusal(request, lang, principal, next_path, status=404)
     if not edit_service.may_edit(principal, authority.country):
         return _refusal(request, lang, principal, next_path)
+    return authority
+
+
+@router.get("/authorities/{authority_id}/edit", response_class=HTMLResponse)
+def edit_form(request: Request, session: SessionDep, lang: LangDep, principal: PrincipalDep,
+              authority_id: uuid.UUID, done: str = "") -> Response:
+    """The whole record as a form (the secretariat, and the focal points of its State)."""
+    authority = _editable(request, session, lang, principal, authority_id)
+    if not isinstance(authority, Authority):
+        return authority
     draft = rf.draft_from_record(edit_service.record_content(authority))
     state = FormState(mode="edit", authority_id=authority.id, version=authority.version,
                       nonce=new_token(), withdraw_nonce=new_token(), country=authority.country)
@@ -229,14 +239,9 @@ def edit_form(request: Request, session: SessionDep, lang: LangDep, principal: P
 def edit_submit(request: Request, session: SessionDep, lang: LangDep,
                 authority_id: uuid.UUID, form: PostedDep) -> Response:
     principal = form.principal
-    next_path = f"/authorities/{authority_id}/edit"
-    if not _editor(principal):
-        return _refusal(request, lang, principal, next_path)
-    authority = edit_service.current_record(session, authority_id)
-    if authority is None:
-        return _refusal(request, lang, principal, next_path, status=404)
-    if not edit_service.may_edit(principal, authority.country):
-        return _refusal(request, lang, principal, next_path)
+    authority = _editable(request, session, lang, principal, authority_id)
+    if not isinstance(authority, Authority):
+        return authority
     state = FormState(mode="edit", authority_id=authority.id,
                       version=_version(form.get("version")) or authority.version,
                       nonce=form.get("nonce"), reason=form.get("reason").strip()[:REASON_LIMIT],
