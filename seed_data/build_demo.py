@@ -45,6 +45,7 @@ from typing import Any, Final
 
 import phonenumbers
 import pycountry
+from babel import Locale
 from pydantic import BaseModel
 
 from app.authorities.schemas import (
@@ -157,6 +158,8 @@ class Sources:
     coverage: dict[str, Any]
     reference: ReferenceData
     core_types: tuple[str, ...]
+    #: alpha-3 -> (UN M49 region, subregion), from the reference countries
+    m49: dict[str, tuple[str | None, str | None]]
 
     @classmethod
     def load(cls, folder: Path = SOURCE_DIR) -> Sources:
@@ -172,6 +175,7 @@ class Sources:
             coverage=read("coverage.json"),
             reference=reference_from_files(),
             core_types=tuple(t["code"] for t in read_json("designation_types.json") if t["core"]),
+            m49={c["alpha3"]: (c["region"], c["subregion"]) for c in read_json("countries.json")},
         )
 
     def article_type(self, instrument: str, article: str) -> str:
@@ -818,10 +822,14 @@ def validator_problems(where: str, record: Json, reference: ReferenceData) -> li
     return []
 
 
-def demo_problems(where: str, record: Json) -> list[str]:
-    """The rules of a demo record: its marker, its id, and example domains only."""
+def demo_problems(where: str, record: Json, reference: ReferenceData) -> list[str]:
+    """The rules of a demo record: its marker, its id, example domains, a zone of its country."""
     problems = order_problems(where, record)
     ref, country = record.get("ref"), record.get("country")
+    zones = reference.countries[country].time_zones if country in reference.countries else ()
+    zone = record.get("time_zone")
+    if zone not in zones if zone is not None else len(zones) != 1:
+        problems.append(f"{where}: time_zone {zone!r} but {country} has the zones {zones}")
     if not isinstance(ref, str) or not ref.startswith("DEMO-"):
         problems.append(f"{where}: ref {ref!r} must start with DEMO-")
     if record.get("id") != str(uuid.uuid5(uuid.NAMESPACE_URL, f"cna-demo:{country}:{ref}")):
@@ -859,9 +867,7 @@ def coverage_problems(
 ) -> tuple[list[str], dict[str, Counter[str]]]:
     """What the whole set must cover (``coverage.json``), and the tallies to print."""
     coverage = src.coverage
-    subregion_of = {c: sub for subs in coverage["m49"].values() for sub, cs in subs.items()
-                    for c in cs}  # fmt: skip
-    region_of = {sub: region for region, subs in coverage["m49"].items() for sub in subs}
+    names = Locale("en").territories
     tallies: dict[str, Counter[str]] = {
         "kinds": Counter(r["kind"] for r in records),
         "status": Counter(r["status"] for r in records),
@@ -883,14 +889,14 @@ def coverage_problems(
     for code, count in by_country.items():
         if not 1 <= count <= 3:
             problems.append(f"set: {code} has {count} records, expected 1-3")
-        if code not in subregion_of:
-            problems.append(f"set: {code} has no M49 sub-region in coverage.json")
+        region, subregion = src.m49.get(code, (None, None))
+        if region is None or subregion is None:
+            problems.append(f"set: {code} has no UN M49 region in the reference data")
         else:
-            sub = subregion_of[code]
-            tallies["countries by M49 region"][f"{region_of[sub]} / {sub}"] += 1
-    covered = {subregion_of.get(c, "") for c in by_country}
-    covered |= {region_of[s] for s in covered if s in region_of}
-    problems += [f"set: no country from {area}" for area in coverage["required_areas"]
+            tallies["countries by M49 region"][f"{names[region]} / {names[subregion]}"] += 1
+    covered = {area for code in by_country for area in src.m49.get(code, ()) if area}
+    problems += [f"set: no country from {name} ({area})"
+                 for area, name in coverage["required_areas"].items()
                  if area not in covered]  # fmt: skip
     types_seen = tallies["designation types"]
     for dtype in sorted(src.generated_types()):
@@ -958,7 +964,8 @@ def run_check(src: Sources, out_dir: Path) -> int:
             problems.append(f"{where}: not a JSON object")
             continue
         where = f"{where} {record.get('ref')}"
-        found = validator_problems(where, record, src.reference) + demo_problems(where, record)
+        found = validator_problems(where, record, src.reference)
+        found += demo_problems(where, record, src.reference)
         problems += found
         if not found:
             records.append(record)

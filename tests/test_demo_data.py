@@ -87,7 +87,7 @@ def test_check_reports_what_the_apps_validator_rejects(
     assert f"line 6 {records[5]['ref']} /designations/0/article: article '99'" in err
 
 
-def test_check_reports_a_missing_marker_and_a_real_domain(
+def test_check_reports_a_missing_marker_a_real_domain_and_a_foreign_zone(
     build_demo: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     records = _records(DEMO_DIR)
@@ -95,12 +95,14 @@ def test_check_reports_a_missing_marker_and_a_real_domain(
     records[1]["website"] = "https://www.justice.gov"
     records[2]["emails"][0]["address"] = "mla@justice.gov"
     records[4]["ref"] = "REAL-" + records[4]["ref"]
+    records[6]["time_zone"] = "Asia/Tokyo"
     status, err = _check_copy(build_demo, tmp_path, capsys, records)
     assert status == 1
     assert f"line 1 {records[0]['ref']}: notes.en must start with 'DEMO DATA" in err
     assert "website 'https://www.justice.gov' must be https on a reserved example domain" in err
     assert "e-mail 'mla@justice.gov' is not on a reserved example domain" in err
     assert "must start with DEMO-" in err
+    assert f"time_zone 'Asia/Tokyo' but {records[6]['country']} has the zones" in err
 
 
 def test_check_reports_missing_coverage(
@@ -111,7 +113,7 @@ def test_check_reports_missing_coverage(
                and all(d["type"] != "corruption_prevention" for d in r["designations"])]
     status, err = _check_copy(build_demo, tmp_path, capsys, records)
     assert status == 1
-    assert "set: no country from Oceania" in err
+    assert "set: no country from Oceania (009)" in err
     assert "required countries missing: ['AUS', 'FJI', 'NZL', 'PNG']" in err
     assert "set: type corruption_prevention appears 0 times, not 2+" in err
 
