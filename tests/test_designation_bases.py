@@ -407,9 +407,9 @@ def test_cna_seed_demo_loads_the_hand_written_records_too(session: Session) -> N
     from sqlmodel import col, select
 
     from app.authorities.models import Authority
-    from app.cli.main import DEMO_FILE, _seed
+    from app.cli.database_commands import DEMO_FILE, load_seed_data
 
-    _seed(demo=True)
+    load_seed_data(demo=True)
     generated = len(DEMO_FILE.read_text("utf-8").splitlines())
     assert session.scalar(select(func.count()).select_from(Authority)) == generated + 3
     refs = set(session.scalars(select(col(Authority.ref)).where(

@@ -16,8 +16,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-err = Console(stderr=True)
-mail_app = typer.Typer(help="The local mailbox and the outbox.", no_args_is_help=True)
+from app.cli.common import err, fail, open_database, require_mail_settings
+
+commands = typer.Typer(name="mail", help="The local mailbox and the outbox.",
+                       no_args_is_help=True)
 # Links in a text part: up to whitespace, without trailing punctuation of the sentence.
 LINK = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 
@@ -52,7 +54,7 @@ def _text_part(message: EmailMessage) -> str:
     return part.get_content() if isinstance(part, EmailMessage) else ""
 
 
-@mail_app.command("list")
+@commands.command("list")
 def mail_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON")] = False,
 ) -> None:
@@ -72,7 +74,7 @@ def mail_list(
     Console().print(table)
 
 
-@mail_app.command("show")
+@commands.command("show")
 def mail_show(
     mail_id: Annotated[str, typer.Argument(metavar="ID",
                                            help="The id shown by `cna mail list`, or a "
@@ -82,10 +84,8 @@ def mail_show(
     box = _mailbox()
     matches = [key for key in box.iterkeys() if key.startswith(mail_id)] if mail_id else []
     if len(matches) != 1:
-        err.print(f"[red]No mail {mail_id!r} in the mailbox[/red]" if not matches else
-                  f"[red]{len(matches)} mails begin with {mail_id!r}; give more of the id"
-                  "[/red]")
-        raise typer.Exit(1)
+        raise fail(f"No mail {mail_id!r} in the mailbox" if not matches else
+                   f"{len(matches)} mails begin with {mail_id!r}; give more of the id", 1)
     message = _parse(box, matches[0])
     for header in ("From", "To", "Subject", "Date", "Message-ID"):
         typer.echo(f"{header}: {message.get(header, '')}")
@@ -100,7 +100,7 @@ def mail_show(
             typer.echo(f"  {link}")
 
 
-@mail_app.command("send-test")
+@commands.command("send-test")
 def mail_send_test(
     address: Annotated[str, typer.Argument(metavar="EMAIL", help="Where to send it")],
     language: Annotated[str, typer.Option(help="ar, zh, en, fr, ru or es")] = "en",
@@ -110,27 +110,20 @@ def mail_send_test(
     """Queue a test mail (and send it): checks CNA_SMTP_URL, or the local mailbox."""
     from sqlmodel import Session
 
-    from app.cli.main import _database
     from app.core.settings import get_settings
     from app.db import engine as db_engine
     from app.mail.outbox import enqueue
-    from app.mail.sender import MailConfigError, check_mail_settings
     from app.mail.worker import run_once
 
     settings = get_settings()
-    try:
-        check_mail_settings(settings)
-    except MailConfigError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    with _database():
+    require_mail_settings(settings)
+    with open_database():
         with Session(db_engine.get_engine()) as session, session.begin():
             try:
                 message = enqueue(session, to=address, language=language, template="test",
                                   context={}, cause="cli:mail send-test")
             except ValueError as exc:
-                err.print(f"[red]{exc}[/red]")
-                raise typer.Exit(2) from None
+                raise fail(str(exc), 2) from None
             message_id = message.message_id
         err.print(f"Queued test mail {message_id}.")
         if not deliver:
@@ -140,8 +133,3 @@ def mail_send_test(
               f"{stats.failed} failed.")
     if not settings.smtp_url:
         err.print("No CNA_SMTP_URL: read it with `cna mail list` and `cna mail show ID`.")
-
-
-def register(app: typer.Typer) -> None:
-    """Add this domain's commands to the `cna` application."""
-    app.add_typer(mail_app, name="mail")

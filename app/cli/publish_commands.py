@@ -68,7 +68,8 @@ def register(app: typer.Typer) -> None:
 
         from app.access.principal import Principal, Role
         from app.authorities.documents import View
-        from app.cli.main import _database, _progress
+        from app.cli.common import open_database as _database
+        from app.cli.common import progress_bar as _progress
         from app.core.problems import Problem
         from app.db import engine as db_engine
         from app.publications import service

@@ -9,12 +9,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-err = Console(stderr=True)
-reminders_app = typer.Typer(help="Reminders to focal points of records to verify.",
-                            no_args_is_help=True)
+from app.cli.common import alpha3_codes, err, open_database
+
+commands = typer.Typer(name="reminders", help="Reminders to focal points of records to "
+                                              "verify.", no_args_is_help=True)
 
 
-@reminders_app.command("send")
+@commands.command("send")
 def reminders_send(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List who would get a digest "
                                                             "and which records; send "
@@ -30,7 +31,6 @@ def reminders_send(
 
     from sqlmodel import Session
 
-    from app.cli.main import _database
     from app.core.settings import get_settings
     from app.db import engine as db_engine
     from app.mail.worker import run_once
@@ -38,16 +38,10 @@ def reminders_send(
     from app.reminders.service import send_reminders
 
     settings = get_settings()
-    with _database():
+    with open_database():
         engine = db_engine.get_engine()
         with Session(engine, expire_on_commit=False) as session, session.begin():
-            alpha3 = None
-            if country:
-                found = load_reference(session).country_by_any_code(country)
-                if found is None:
-                    err.print(f"[red]Unknown country {country!r}[/red]")
-                    raise typer.Exit(2)
-                alpha3 = found.alpha3
+            alpha3 = alpha3_codes(load_reference(session), [country])[0] if country else None
             run = send_reminders(session, settings, now=datetime.now(UTC), trigger="cli",
                                  country=alpha3, dry_run=dry_run)
             if dry_run:
@@ -67,8 +61,3 @@ def reminders_send(
         stats = run_once(engine, settings)
     err.print(f"Mail pass: {stats.sent} sent, {stats.retrying} to retry, "
               f"{stats.failed} failed.")
-
-
-def register(app: typer.Typer) -> None:
-    """Add this domain's commands to the `cna` application."""
-    app.add_typer(reminders_app, name="reminders")

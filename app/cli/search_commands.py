@@ -4,35 +4,20 @@ from __future__ import annotations
 
 import json
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-err = Console(stderr=True)
+from app.cli.common import err, open_database, progress_bar, require_mail_settings
 
-
-@contextmanager
-def _database() -> Iterator[None]:
-    from app.core.settings import get_settings
-    from app.db import engine as db_engine
-    from app.db.runtime import database_url
-
-    with database_url(get_settings()) as url:
-        db_engine.configure_engine(url)
-        try:
-            yield
-        finally:
-            db_engine.dispose_engine()
+commands = typer.Typer()
 
 
 def _client(timeout: float = 30.0) -> Any:
-    from search.meili import configured_client
+    from app.core.settings import get_settings
+    from app.search.meili_access import meili_client
 
-    client = configured_client(timeout=timeout)
+    client = meili_client(get_settings(), request_timeout=timeout)
     if client is None:
         err.print("[red]MEILI_URL is not set:[/] search runs on Postgres and there is no "
                   "Meilisearch index to maintain.")
@@ -40,12 +25,7 @@ def _client(timeout: float = 30.0) -> Any:
     return client
 
 
-def _progress() -> Progress:
-    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(), console=err,
-                    disable=not err.is_terminal)
-
-
+@commands.command("worker")
 def worker(
     once: Annotated[bool, typer.Option(help="Drain the backlog once and exit")] = False,
     batch_size: Annotated[int, typer.Option(min=1, max=10_000,
@@ -67,19 +47,15 @@ def worker(
     from app.core.settings import get_settings
     from app.db import engine as db_engine
     from app.mail import worker as mail_worker
-    from app.mail.sender import MailConfigError, check_mail_settings
     from app.proposals import worker as digest_worker
     from app.reminders import worker as reminder_worker
+    from app.search.indexing import vocabulary
+    from app.search.meili_access import meili_client
     from app.webhooks import delivery
-    from search.meili import configured_client, meili_settings
     from search.mirror import BatchOutcome, Relay
 
-    try:
-        check_mail_settings(get_settings())
-    except MailConfigError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    with _database():
+    require_mail_settings(get_settings())
+    with open_database():
         engine = db_engine.get_engine()
         stop_event = threading.Event()
         if once:
@@ -112,11 +88,11 @@ def worker(
                                        kwargs={"engine": engine, "stop": stop_event},
                                        daemon=True)
             digests.start()
-        client = configured_client(timeout=30.0)
+        client = meili_client(get_settings(), request_timeout=30.0)
         relay = None
         if client is not None:
-            relay = Relay(engine, client, meili_settings().index, batch_size=batch_size,
-                          poll_interval=poll_interval)
+            relay = Relay(engine, client, get_settings().meili_index, vocabulary(),
+                          batch_size=batch_size, poll_interval=poll_interval)
 
             def report(outcome: BatchOutcome) -> None:
                 if outcome.status == "sent":
@@ -146,10 +122,9 @@ def worker(
             stop()
         finally:
             stop_event.set()
-            if client is not None:
-                client.close()
 
 
+@commands.command("reindex")
 def reindex(
     postgres_only: Annotated[bool, typer.Option(
         "--postgres-only", help="Only rebuild the derived search documents in Postgres "
@@ -161,12 +136,12 @@ def reindex(
     keep answering from the old index until the swap."""
     from sqlmodel import Session
 
+    from app.core.settings import get_settings
     from app.db import engine as db_engine
-    from search.documents import rebuild_search_documents
-    from search.meili import meili_settings
+    from app.search.indexing import rebuild_search_documents, vocabulary
     from search.mirror import reindex as run_reindex
 
-    with _database():
+    with open_database():
         engine = db_engine.get_engine()
         if postgres_only:
             with Session(engine) as session, session.begin():
@@ -174,19 +149,19 @@ def reindex(
             err.print(f"Rebuilt {count} search document(s) in Postgres.")
             return
         client = _client()
-        with _progress() as progress:
+        with progress_bar() as progress:
             task = progress.add_task("Indexing", total=None)
 
             def step(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
 
-            report = run_reindex(engine, client, meili_settings().index, batch=batch_size,
-                                 progress=step)
-        client.close()
+            report = run_reindex(engine, client, get_settings().meili_index, vocabulary(),
+                                 batch=batch_size, progress=step)
         err.print(f"Indexed {report.documents} document(s) up to change {report.high_water_mark}"
                   f", swapped in; replayed {report.replayed} later change(s).")
 
 
+@commands.command("search-check")
 def search_check(
     requeue: Annotated[bool, typer.Option(help="Re-queue the drift (else only report)")]
     = True,
@@ -194,18 +169,17 @@ def search_check(
 ) -> None:
     """Compare (id, version) between Postgres and the Meilisearch index; re-queue drift.
     Exits 1 when drift was found."""
+    from app.core.settings import get_settings
     from app.db import engine as db_engine
-    from search.meili import meili_settings
     from search.mirror import check
 
-    with _database():
+    with open_database():
         client = _client()
-        with _progress() as progress:
+        with progress_bar() as progress:
             task = progress.add_task("Reading the index", total=None)
-            report = check(db_engine.get_engine(), client, meili_settings().index,
+            report = check(db_engine.get_engine(), client, get_settings().meili_index,
                            requeue=requeue,
                            progress=lambda n: progress.update(task, completed=n))
-        client.close()
     summary = {"checked": report.checked, "missing": report.missing, "stale": report.stale,
                "extra": report.extra, "requeued": report.requeued}
     if as_json:
@@ -216,10 +190,3 @@ def search_check(
                   f"{report.requeued} re-queued.")
     if report.drift:
         raise typer.Exit(1)
-
-
-def register(app: typer.Typer) -> None:
-    """Add this domain's commands to the `cna` application."""
-    app.command("worker")(worker)
-    app.command("reindex")(reindex)
-    app.command("search-check")(search_check)
