@@ -81,10 +81,12 @@ def test_check_reports_what_the_apps_validator_rejects(
     records = _records(DEMO_DIR)
     records[3]["designations"][0]["channels"] = ["carrier_pigeon"]
     records[5]["designations"][0]["article"] = "99"
+    records[7]["emails"] = "mla@example.org"
     status, err = _check_copy(build_demo, tmp_path, capsys, records)
     assert status == 1
     assert f"line 4 {records[3]['ref']} /designations/0/channels/0:" in err
     assert f"line 6 {records[5]['ref']} /designations/0/article: article '99'" in err
+    assert f"line 8 {records[7]['ref']} /emails: " in err
 
 
 def test_check_reports_a_missing_marker_a_real_domain_and_a_foreign_zone(
