@@ -43,6 +43,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+import langcodes
 import phonenumbers
 import pycountry
 from babel import Locale
@@ -84,6 +85,13 @@ SCRIPT_OF_CHAR_NAME: Final[dict[str, str]] = {
     "GEORGIAN": "Geor", "ARMENIAN": "Armn", "DEVANAGARI": "Deva", "BENGALI": "Beng",
     "SINHALA": "Sinh", "TAMIL": "Taml", "ETHIOPIC": "Ethi",
 }  # fmt: skip
+#: Scripts a text may mix when its language's script (CLDR likely subtags) is one of these.
+SCRIPT_ALLOWED: Final[dict[str, frozenset[str]]] = {
+    "Hans": frozenset({"Hani"}),
+    "Hant": frozenset({"Hani"}),
+    "Jpan": frozenset({"Hani", "Hira", "Kana"}),
+    "Kore": frozenset({"Hang", "Hani"}),
+}
 
 
 # --------------------------------------------------------------------------
@@ -813,6 +821,34 @@ def letter_scripts(text: str) -> set[str]:
     return found
 
 
+def text_maps(record: Json) -> Iterator[tuple[str, TextMap]]:
+    """Every multilingual text of a (valid) record, with its JSON Pointer."""
+    yield "/name", record["name"]
+    yield from ((f"/{key}", record[key]) for key in ("parent", "notes") if record.get(key))
+    for i, d in enumerate(record["designations"]):
+        for key, text in (("scope", d.get("scope")),
+                          ("urgent/notes", (d.get("urgent") or {}).get("notes")),
+                          ("requirements/notes", (d.get("requirements") or {}).get("notes"))):
+            if text:
+                yield f"/designations/{i}/{key}", text
+    for i, contact in enumerate(record["contacts"]):
+        if contact.get("title"):
+            yield f"/contacts/{i}/title", contact["title"]
+
+
+def script_problems(where: str, record: Json) -> list[str]:
+    """Texts written in a script their language tag does not use (a copy-paste slip)."""
+    problems = []
+    for pointer, texts in text_maps(record):
+        for tag, text in texts.items():
+            script = langcodes.Language.get(tag).maximize().script or "Latn"
+            stray = letter_scripts(text) - SCRIPT_ALLOWED.get(script, frozenset({script}))
+            if stray:
+                problems.append(f"{where} {pointer}/{tag}: letters in {sorted(stray)} but {tag} "
+                                f"is written in {script}: {text!r}")
+    return problems
+
+
 def validator_problems(where: str, record: Json, reference: ReferenceData) -> list[str]:
     """What the app's validator (import and write API) says of the record."""
     try:
@@ -823,8 +859,9 @@ def validator_problems(where: str, record: Json, reference: ReferenceData) -> li
 
 
 def demo_problems(where: str, record: Json, reference: ReferenceData) -> list[str]:
-    """The rules of a demo record: its marker, its id, example domains, a zone of its country."""
-    problems = order_problems(where, record)
+    """The rules of a demo record: key order, scripts, its marker and id, example domains,
+    a time zone of its country."""
+    problems = order_problems(where, record) + script_problems(where, record)
     ref, country = record.get("ref"), record.get("country")
     zones = reference.countries[country].time_zones if country in reference.countries else ()
     zone = record.get("time_zone")

@@ -98,6 +98,8 @@ def test_check_reports_a_missing_marker_a_real_domain_and_a_foreign_zone(
     records[2]["emails"][0]["address"] = "mla@justice.gov"
     records[4]["ref"] = "REAL-" + records[4]["ref"]
     records[6]["time_zone"] = "Asia/Tokyo"
+    russian = next(r for r in records if r["country"] == "RUS")
+    russian["name"]["ru"] = "Ministerstvo yustitsii"
     status, err = _check_copy(build_demo, tmp_path, capsys, records)
     assert status == 1
     assert f"line 1 {records[0]['ref']}: notes.en must start with 'DEMO DATA" in err
@@ -105,6 +107,7 @@ def test_check_reports_a_missing_marker_a_real_domain_and_a_foreign_zone(
     assert "e-mail 'mla@justice.gov' is not on a reserved example domain" in err
     assert "must start with DEMO-" in err
     assert f"time_zone 'Asia/Tokyo' but {records[6]['country']} has the zones" in err
+    assert f"{russian['ref']} /name/ru: letters in ['Latn'] but ru is written in Cyrl" in err
 
 
 def test_check_reports_missing_coverage(
