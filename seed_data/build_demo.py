@@ -9,7 +9,8 @@ Writes ``seed_data/demo/authorities.ndjson`` (interchange format, one record a l
 * ``texts.json``: the stock notes, contact titles and "demo data" notes by language;
 * ``phones.json``: local fixed-line patterns and the number ranges set aside for fiction;
 * ``instruments.json``: entry into force and treaty chapter of each instrument;
-* ``coverage.json``: what the data set must cover (regions, countries, scripts).
+* ``coverage.json``: what the data set must cover (regions, countries, scripts);
+* ``README.md.in``: the folder's README, with the record and country counts left open.
 
 The vocabularies (channels, means, days, the article table, the core types) and the key
 order of every object come from the app (``app/authorities/schemas.py`` and the reference
@@ -168,6 +169,7 @@ class Sources:
     core_types: tuple[str, ...]
     #: alpha-3 -> (UN M49 region, subregion), from the reference countries
     m49: dict[str, tuple[str | None, str | None]]
+    readme_template: str  # README.md with {records} and {countries}
 
     @classmethod
     def load(cls, folder: Path = SOURCE_DIR) -> Sources:
@@ -184,6 +186,7 @@ class Sources:
             reference=reference_from_files(),
             core_types=tuple(t["code"] for t in read_json("designation_types.json") if t["core"]),
             m49={c["alpha3"]: (c["region"], c["subregion"]) for c in read_json("countries.json")},
+            readme_template=(folder / "README.md.in").read_text(encoding="utf-8"),
         )
 
     def article_type(self, instrument: str, article: str) -> str:
@@ -792,10 +795,9 @@ def write_outputs(src: Sources, out_dir: Path) -> list[Json]:
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = [json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) for record in records]
     (out_dir / NDJSON_NAME).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    template = (SOURCE_DIR / "README.md.in").read_text(encoding="utf-8")
     countries = len({record["country"] for record in records})
     (out_dir / README_NAME).write_text(
-        template.format(records=len(records), countries=countries), encoding="utf-8"
+        src.readme_template.format(records=len(records), countries=countries), encoding="utf-8"
     )
     return records
 
