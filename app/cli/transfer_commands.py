@@ -72,7 +72,9 @@ def import_file(
 
 @commands.command()
 def export(
-    format: Annotated[ExportFormat, typer.Option("--format", "-f")] = ExportFormat.ndjson,
+    format: Annotated[ExportFormat, typer.Option(
+        "--format", "-f", help="ndjson (lossless: what cna import reads) or csv (one row "
+                               "per designation)")] = ExportFormat.ndjson,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write; "
                                                 "stdout by default")] = None,
     view: Annotated[ExportView, typer.Option(help="full (with contacts and restricted "
