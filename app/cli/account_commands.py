@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,6 +12,9 @@ from sqlmodel import Session
 
 from app.cli.common import alpha3_codes, err, fail, open_database, parse_role, split_codes
 from app.db import engine as db_engine
+
+if TYPE_CHECKING:
+    from app.accounts.models import Account
 
 CLI_ACTOR = "cli"
 commands = typer.Typer(name="accounts", help="Manage people's accounts.", no_args_is_help=True)
@@ -63,6 +66,7 @@ def accounts_invite(
               "the link (cna mail list).")
     typer.echo(str(account.id))
 
+
 @commands.command("list")
 def accounts_list() -> None:
     """List accounts: e-mail, name, role, scope, status."""
@@ -80,19 +84,18 @@ def accounts_list() -> None:
                           row.status)
     Console(width=200).print(table)
 
+
 @commands.command("suspend")
 def accounts_suspend(
     email: Annotated[str, typer.Argument(help="The account's e-mail address")],
 ) -> None:
     """Suspend an account: its sessions end at once."""
     from app.access.principal import Principal, Role
-    from app.accounts.service import change_account, find_by_email
+    from app.accounts.service import change_account
     from app.core.problems import Problem
 
     with open_database(), Session(db_engine.get_engine(), expire_on_commit=False) as session:
-        account = find_by_email(session, email)
-        if account is None:
-            raise fail(f"No account {email!r}", 1)
+        account = _account(session, email)
         try:
             change_account(session, Principal(role=Role.secretariat), CLI_ACTOR, account,
                            status="suspended", client_address=None)
@@ -100,6 +103,7 @@ def accounts_suspend(
             raise fail(str(problem.detail), 1) from None
         session.commit()
     err.print(f"{account.email} is suspended.")
+
 
 @commands.command("reset-second-factor")
 def accounts_reset_second_factor(
@@ -110,14 +114,11 @@ def accounts_reset_second_factor(
     they next sign in."""
     from app.access.principal import Principal, Role
     from app.accounts import totp
-    from app.accounts.service import find_by_email
     from app.core.problems import Problem
     from app.core.settings import get_settings
 
     with open_database(), Session(db_engine.get_engine(), expire_on_commit=False) as session:
-        account = find_by_email(session, email)
-        if account is None:
-            raise fail(f"No account {email!r}", 1)
+        account = _account(session, email)
         try:
             totp.reset(session, Principal(role=Role.secretariat), CLI_ACTOR, account,
                        get_settings(), client_address=None)
@@ -126,3 +127,13 @@ def accounts_reset_second_factor(
         session.commit()
     err.print(f"The second factor of {account.email} is reset; they enrol again when "
               "they next sign in (the mail telling them is in the outbox).")
+
+
+def _account(session: Session, email: str) -> Account:
+    """The account of ``email``; exit 1 when there is none."""
+    from app.accounts.service import find_by_email
+
+    account = find_by_email(session, email)
+    if account is None:
+        raise fail(f"No account {email!r}", 1)
+    return account
