@@ -44,6 +44,7 @@ from app.publications.slots import RenderSlots
 from app.reference.router import router as reference_router
 from app.routecard.router import router as route_router
 from app.search import service as search_service
+from app.search.indexing import index_config, install_search_listener
 from app.search.router import router as search_router
 from app.sync.router import router as sync_router
 from app.sync.service import FeedWatcher
@@ -73,10 +74,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             url = stack.enter_context(database_url(settings))
             db_engine.configure_engine(url)
             stack.callback(db_engine.dispose_engine)
-        if search_memory.engine_name() == "memory" and not get_settings().meili_url:
+        if settings.search_engine == "memory" and not settings.meili_url:
             # The in-process search index: built in the background, kept in step by the
             # change rows, stopped before the engine is disposed.
             stack.enter_context(search_memory.running(db_engine.get_engine(),
+                                                      index_config(settings),
                                                       warm=search_service.warm_up(settings)))
         app.state.webhook_pinger = stack.enter_context(Pinger(db_engine.get_engine()))
         # One watcher of the change log for all the long polls of this process.
@@ -99,6 +101,7 @@ def create_app() -> FastAPI:
         dependencies=[Depends(refuse_nul_parameters)],
     )
     install_error_handlers(app)
+    install_search_listener()  # writes of this process reach its in-process search index
     settings = get_settings()
     # Added innermost first: request context wraps everything, so limits and rate-limit
     # refusals get a request id, security headers and a log line too.

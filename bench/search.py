@@ -42,14 +42,14 @@ from app.db.local_postgres import LocalPostgres, embedded_bin_dir  # noqa: E402
 from app.db.migrate import upgrade_head  # noqa: E402
 from app.reference.data import read_json  # noqa: E402
 from app.reference.service import seed_reference  # noqa: E402
+from app.search.indexing import vocabulary  # noqa: E402
 from search.documents import (  # noqa: E402
     COUNTRY_PREFIX,
     TYPE_PREFIX,
-    _pseudo_rows,
-    _vocabulary_rows,
+    pseudo_rows,
     public_document,
     tsvector_literal,
-    vocabulary,
+    vocabulary_rows,
 )
 from search.engine import SearchQuery  # noqa: E402
 from search.postgres import explain  # noqa: E402
@@ -128,9 +128,9 @@ def load(url: str, records: list[dict[str, Any]]) -> None:
     terms: set[tuple[str, str]] = set()
     vocab = vocabulary()
     for code, names in vocab.country_names.items():
-        terms.update(_pseudo_rows(COUNTRY_PREFIX + code, names))
+        terms.update(pseudo_rows(COUNTRY_PREFIX + code, names))
     for code, words in vocab.type_terms.items():
-        terms.update(_pseudo_rows(TYPE_PREFIX + code, words))
+        terms.update(pseudo_rows(TYPE_PREFIX + code, words))
     conninfo = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(conninfo) as conn, conn.cursor() as cur:
         with cur.copy("COPY authorities (id, country, ref, kind, name, parent, address, "
@@ -161,7 +161,7 @@ def load(url: str, records: list[dict[str, Any]]) -> None:
                 as copy:
             for r in records:
                 doc = public_document(r)
-                terms.update(_vocabulary_rows(doc))
+                terms.update(vocabulary_rows(doc))
                 copy.write_row([r["id"], 1, r["country"], "active", r["kind"], doc["types"],
                                 doc["instruments"], doc["languages"], doc["dkeys"],
                                 tsvector_literal(doc), json.dumps(doc, ensure_ascii=False)])

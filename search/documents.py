@@ -1,28 +1,19 @@
-"""The derived search document of an authority.
+"""The derived search document of an authority, as pure functions of what they are given.
 
-``refresh_search_document`` runs inside every write transaction (``save_record`` calls
-it after the record's rows are flushed), so the Postgres engine never lags behind the
-records.  The same builder produces the public document that the relay sends to
-Meilisearch: only public fields, never contacts, phones or e-mails.
+``public_document`` takes a rendered record and keeps its public, searchable part (what
+the Postgres engine indexes and the relay sends to Meilisearch: never contacts, phones
+or e-mails); the reference data comes in as a ``Vocabulary``.  Reading records and
+reference files, and writing the ``search_documents`` rows, is the application's
+(app/search/indexing.py): nothing here imports ``app``.
 """
 
 from __future__ import annotations
 
 import itertools
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import event, text
-from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session
-
-from app.authorities.documents import render
-from app.authorities.models import Authority
-from app.core.jsonenc import compact_json_text
-from app.reference.data import read_json
 from search.text import tokens, transliterations
 
 COUNTRY_PREFIX = "~c~"
@@ -130,28 +121,29 @@ class Vocabulary:
     type_terms: dict[str, tuple[str, ...]]
 
 
-@lru_cache(maxsize=1)
-def vocabulary() -> Vocabulary:
-    """Read from seed_data/reference, the same files the reference tables are seeded from."""
-    countries = {
+def build_vocabulary(countries: Iterable[dict[str, Any]],
+                     designation_types: Iterable[dict[str, Any]]) -> Vocabulary:
+    """The vocabulary of the reference data: ``countries`` as in countries.json (``alpha3``,
+    ``names``), ``designation_types`` as in designation_types.json (``code``, ``names``,
+    ``synonyms``)."""
+    country_names = {
         c["alpha3"]: tuple(dict.fromkeys(
             [*c["names"].values(), *(t for n in c["names"].values()
                                      for t in transliterations(n))]))
-        for c in read_json("countries.json")
+        for c in countries
     }
-    types = {
+    type_terms = {
         t["code"]: tuple(dict.fromkeys(
             [*t["names"].values(), *(s for syns in t["synonyms"].values() for s in syns),
              t["code"].replace("_", " ")]))
-        for t in read_json("designation_types.json")
+        for t in designation_types
     }
-    return Vocabulary(countries, types)
+    return Vocabulary(country_names, type_terms)
 
 
-def index_document(doc: dict[str, Any]) -> dict[str, Any]:
+def index_document(doc: dict[str, Any], vocab: Vocabulary) -> dict[str, Any]:
     """The document as Meilisearch holds it: the public document, with the country's names
     in every language and the designation types' words in the six UN languages."""
-    vocab = vocabulary()
     return {
         **doc,
         "country_names": list(vocab.country_names.get(doc["country"], ())),
@@ -159,111 +151,25 @@ def index_document(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _vocabulary_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
+def vocabulary_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(term, lexeme)`` rows of the words a public document is indexed under."""
     rows = {(tok, tok) for t in (*name_texts(doc), *other_texts(doc)) for tok in tokens(t)}
     return sorted(rows)
 
 
-def _pseudo_rows(lexeme: str, texts: Iterable[str]) -> list[tuple[str, str]]:
+def pseudo_rows(lexeme: str, texts: Iterable[str]) -> list[tuple[str, str]]:
+    """``(term, lexeme)`` rows by which the words of ``texts`` reach a pseudo-lexeme (a
+    country, a designation type)."""
     return sorted({(tok, lexeme) for t in texts for tok in tokens(t)})
 
 
-def _insert_terms(session: Session, rows: list[tuple[str, str]]) -> None:
-    if not rows:
-        return
-    session.execute(
-        text("INSERT INTO search_terms (term, lexeme) "
-             "SELECT x.t, x.l FROM unnest(CAST(:terms AS text[]), CAST(:lexemes AS text[])) "
-             "AS x(t, l) WHERE NOT EXISTS (SELECT 1 FROM search_terms s "
-             "WHERE s.term = x.t AND s.lexeme = x.l)"),
-        {"terms": [r[0] for r in rows], "lexemes": [r[1] for r in rows]},
-    )
+def pseudo_lexemes(doc: dict[str, Any]) -> list[str]:
+    """The country and designation type pseudo-lexemes of a public document."""
+    return [COUNTRY_PREFIX + doc["country"], *(TYPE_PREFIX + t for t in doc["types"])]
 
 
-def _ensure_pseudo_terms(session: Session, doc: dict[str, Any]) -> None:
-    """Make sure the country's and the types' words are in the vocabulary (once each)."""
-    vocab = vocabulary()
-    wanted = [COUNTRY_PREFIX + doc["country"], *(TYPE_PREFIX + t for t in doc["types"])]
-    present = set(session.execute(
-        text("SELECT DISTINCT lexeme FROM search_terms WHERE lexeme = ANY(:l)"),
-        {"l": wanted}).scalars())
-    for lexeme in wanted:
-        if lexeme in present:
-            continue
-        if lexeme.startswith(COUNTRY_PREFIX):
-            texts = vocab.country_names.get(lexeme[len(COUNTRY_PREFIX):], ())
-        else:
-            texts = vocab.type_terms.get(lexeme[len(TYPE_PREFIX):], ())
-        _insert_terms(session, _pseudo_rows(lexeme, texts))
-
-
-def write_search_document(session: Session, record: dict[str, Any]) -> None:
-    """Upsert the derived row of one rendered record (and extend the vocabulary)."""
-    doc = public_document(record)
-    _insert_terms(session, _vocabulary_rows(doc))
-    _ensure_pseudo_terms(session, doc)
-    session.execute(
-        text("""
-            INSERT INTO search_documents (authority_id, version, country, status, kind, types,
-                                          instruments, languages, dkeys, terms, document)
-            VALUES (:id, :version, :country, :status, :kind, :types, :instruments,
-                    :languages, :dkeys, CAST(:terms AS tsvector), CAST(:document AS jsonb))
-            ON CONFLICT (authority_id) DO UPDATE SET
-                version = excluded.version, country = excluded.country,
-                status = excluded.status, kind = excluded.kind, types = excluded.types,
-                instruments = excluded.instruments, languages = excluded.languages,
-                dkeys = excluded.dkeys, terms = excluded.terms, document = excluded.document
-        """),
-        {"id": uuid.UUID(doc["id"]), "version": doc["version"], "country": doc["country"],
-         "status": doc["status"], "kind": doc["kind"], "types": doc["types"],
-         "instruments": doc["instruments"], "languages": doc["languages"],
-         "dkeys": doc["dkeys"], "terms": tsvector_literal(doc),
-         "document": _json(doc)},
-    )
-
-
-def _json(value: Any) -> str:
-    return compact_json_text(value)
-
-
-def refresh_search_document(session: Session, authority: Authority) -> None:
-    """Called inside every write transaction, after the record's rows are flushed."""
-    write_search_document(session, render(authority))
-    session.info["cna_search_dirty"] = True
-
-
-def rebuild_search_documents(session: Session, batch: int = 500) -> int:
-    """Rebuild every derived row from the current revisions (after an upgrade, or to
-    repair); returns how many were written.  The caller owns the transaction."""
-    count = 0
-    last: uuid.UUID | None = None
-    while True:
-        rows = session.execute(
-            text("""
-                SELECT a.id, r.document FROM authorities a
-                JOIN revisions r ON r.authority_id = a.id AND r.version = a.version
-                WHERE (CAST(:last AS uuid) IS NULL OR a.id > CAST(:last AS uuid))
-                ORDER BY a.id LIMIT :n
-            """), {"last": last, "n": batch}).all()
-        if not rows:
-            return count
-        for _, document in rows:
-            write_search_document(session, document)
-        count += len(rows)
-        last = rows[-1][0]
-
-
-# In-process search indexes (search/memory.py) catch up before their next search once a
-# write of this process committed: the write itself only bumps this counter.
-_write_generation = 0
-
-
-def write_generation() -> int:
-    return _write_generation
-
-
-@event.listens_for(OrmSession, "after_commit")
-def _after_commit(session: OrmSession) -> None:
-    global _write_generation
-    if session.info.pop("cna_search_dirty", False):
-        _write_generation += 1
+def pseudo_texts(lexeme: str, vocab: Vocabulary) -> tuple[str, ...]:
+    """The words a pseudo-lexeme stands for: the country's names, the type's terms."""
+    if lexeme.startswith(COUNTRY_PREFIX):
+        return vocab.country_names.get(lexeme[len(COUNTRY_PREFIX):], ())
+    return vocab.type_terms.get(lexeme[len(TYPE_PREFIX):], ())

@@ -29,10 +29,14 @@ id order after a build; once they do not, the bucket of the page is listed and s
 the head of ``changes`` read in the same snapshot.  After that it applies the authorities
 named by change rows past its head: a poller thread checks ``max(seq)`` every
 ``CNA_SEARCH_POLL_SECONDS`` (writes from any process become visible within about that), and a write
-made through this process marks the index stale when it commits, so the next search in
-the process catches up first (read-your-writes).  Change rows get their ``seq`` in commit
+made through this process marks the index stale when it commits (``note_write``, called
+by the application's ``after_commit`` listener), so the next search in the process
+catches up first (read-your-writes).  Change rows get their ``seq`` in commit
 order (migration 0004), so reading ``seq > head`` never skips one.  A write never waits
 for the index: it only sets a flag.  Each API process holds its own copy.
+
+**Given, not fetched.** The settings values and the reference vocabulary come in as an
+``IndexConfig`` from the application; nothing here imports ``app``.
 
 **Hits** are rendered from the revision the index holds (one query for the ones not in the
 per-process cache of rendered records, keyed by ``(id, version, view)``), redacted through
@@ -59,15 +63,13 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from app.core.settings import get_settings
-from search import documents as _documents
 from search.documents import (
     COUNTRY_PREFIX,
     TYPE_PREFIX,
+    Vocabulary,
     dkey,
     name_texts,
     other_texts,
-    vocabulary,
 )
 from search.engine import FACETS, EngineResult, SearchQuery, synonyms
 from search.text import (
@@ -228,10 +230,16 @@ class ReadWriteLock:
                 self._cond.notify_all()
 
 
-def engine_name() -> str:
-    """``memory`` (default) or ``postgres``: the engine used when Meilisearch is not
-    configured (``CNA_SEARCH_ENGINE``)."""
-    return get_settings().search_engine
+@dataclass(frozen=True)
+class IndexConfig:
+    """What an index and its holder are given: the reference vocabulary and the settings
+    values (``CNA_SEARCH_READY_WAIT_SECONDS``, ``CNA_SEARCH_POLL_SECONDS``,
+    ``CNA_SEARCH_RENDER_CACHE``)."""
+
+    vocabulary: Vocabulary
+    ready_wait_seconds: float
+    poll_seconds: float
+    render_cache: int
 
 
 # --- the index ------------------------------------------------------------------------
@@ -307,7 +315,7 @@ class MemoryResult(EngineResult):
 
 
 class MemoryIndex:
-    def __init__(self) -> None:
+    def __init__(self, vocab: Vocabulary) -> None:
         self.docs: list[Doc | None] = []
         self.docno: dict[uuid.UUID, int] = {}
         self.active: set[int] = set()
@@ -339,7 +347,6 @@ class MemoryIndex:
         self._interned: dict[str, str] = {}
         self._country_words: dict[str, frozenset[str]] = {}
         self.lock = ReadWriteLock()
-        vocab = vocabulary()
         new_terms: list[str] = []
         for code, names in vocab.country_names.items():
             self.country_tokens[code] = [(n, frozenset(tokens(n))) for n in names]
@@ -858,10 +865,10 @@ def _rows_of(result: Any) -> list[dict[str, Any]]:
             for row in result]
 
 
-def build(engine: Engine) -> MemoryIndex:
+def build(engine: Engine, vocab: Vocabulary) -> MemoryIndex:
     """A fresh index of the active search documents, with the change head of the same
     snapshot."""
-    index = MemoryIndex()
+    index = MemoryIndex(vocab)
     with engine.connect() as conn:
         conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
         head = conn.execute(text("SELECT coalesce(max(seq), 0) FROM changes")).scalar_one()
@@ -884,12 +891,14 @@ def build(engine: Engine) -> MemoryIndex:
 class Holder:
     """The index of one database, its catch-up and (when started) its poller."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, config: IndexConfig) -> None:
         self.engine = engine
+        self.config = config
         self.index: MemoryIndex | None = None
         self.ready = threading.Event()
         self.error: BaseException | None = None
         self.generation = -1
+        self.writes = 0  # commits of this process that wrote search documents
         self.polling = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -903,8 +912,8 @@ class Holder:
     def build(self) -> None:
         try:
             started = time.perf_counter()
-            generation = _documents.write_generation()
-            self.index = build(self.engine)
+            generation = self.writes
+            self.index = build(self.engine, self.config.vocabulary)
             self.generation = generation
             self.last_check = time.monotonic()
             log.info("search index built", extra={
@@ -922,13 +931,13 @@ class Holder:
             index = self.index
             if index is None:
                 return
-            generation = _documents.write_generation()
+            generation = self.writes
             with self.engine.connect() as conn:
                 head = conn.execute(text("SELECT coalesce(max(seq), 0) FROM changes")) \
                     .scalar_one()
                 if head < index.head:  # the database was reset or restored
                     conn.rollback()
-                    self.index = build(self.engine)
+                    self.index = build(self.engine, self.config.vocabulary)
                     self.generation = generation
                     self._clear_render_cache()
                     return
@@ -953,7 +962,7 @@ class Holder:
     def current(self) -> MemoryIndex | None:
         """The index, caught up with this process's writes (None: not ready)."""
         if not self.ready.is_set():
-            self.ready.wait(get_settings().search_ready_wait_seconds)
+            self.ready.wait(self.config.ready_wait_seconds)
         if self.index is None:
             return None
         if self._behind():
@@ -968,8 +977,8 @@ class Holder:
         return self.index
 
     def _behind(self) -> bool:
-        stale_after = get_settings().search_poll_seconds
-        return self.generation != _documents.write_generation() or (
+        stale_after = self.config.poll_seconds
+        return self.generation != self.writes or (
             not self.polling and time.monotonic() - self.last_check > stale_after)
 
     # poller
@@ -988,7 +997,7 @@ class Holder:
         if self.warm_with is not None:  # beside the polling, which starts at once
             threading.Thread(target=self._warm_quietly, args=self.warm_with,
                              name="search-render-warm", daemon=True).start()
-        while not self._stop.wait(get_settings().search_poll_seconds):
+        while not self._stop.wait(self.config.poll_seconds):
             try:
                 self.catch_up()
             except Exception:
@@ -1013,7 +1022,7 @@ class Holder:
         if index is None:
             return 0
         keys = [(d.id, d.version) for d in list(index.docs) if d is not None]
-        if len(keys) > get_settings().search_render_cache:
+        if len(keys) > self.config.render_cache:
             self.warmed.set()
             return 0
         with self.engine.connect() as conn:
@@ -1068,7 +1077,7 @@ class Holder:
                 for row in rows:
                     self.render_cache[(row.authority_id, row.version, view.value)] = \
                         out[row.authority_id][0]
-                while len(self.render_cache) > get_settings().search_render_cache:
+                while len(self.render_cache) > self.config.render_cache:
                     self.render_cache.popitem(last=False)
         return out
 
@@ -1088,16 +1097,18 @@ def _key(engine: Engine) -> str:
     return key
 
 
-def holder_for(engine: Engine, *, create: bool = True) -> Holder | None:
+def holder_for(engine: Engine, config: IndexConfig | None = None) -> Holder | None:
+    """The index holder of ``engine``'s database; without one, a new one built now when
+    ``config`` is given (else None)."""
     key = _key(engine)
     with _holders_lock:
         holder = _holders.get(key)
         if holder is not None:
             _holders.move_to_end(key)
             return holder
-        if not create:
+        if config is None:
             return None
-        holder = Holder(engine)
+        holder = Holder(engine, config)
         _holders[key] = holder
         while len(_holders) > MAX_INDEXES:
             _, old = _holders.popitem(last=False)
@@ -1107,7 +1118,16 @@ def holder_for(engine: Engine, *, create: bool = True) -> Holder | None:
     return holder
 
 
-def start(engine: Engine, warm: tuple[Any, Any] | None = None) -> Holder:
+def note_write(engine: Engine) -> None:
+    """A transaction of this process that wrote search documents in ``engine``'s
+    database committed: its index (if any) is behind until it catches up."""
+    holder = holder_for(engine)
+    if holder is not None:
+        holder.writes += 1
+
+
+def start(engine: Engine, config: IndexConfig,
+          warm: tuple[Any, Any] | None = None) -> Holder:
     """Build (in the background) and keep in step the index of ``engine``'s database;
     with ``warm`` (a view and its render function), fill the render cache once built."""
     key = _key(engine)
@@ -1116,7 +1136,7 @@ def start(engine: Engine, warm: tuple[Any, Any] | None = None) -> Holder:
         if holder is None or holder.engine is not engine:
             if holder is not None:
                 holder.stop()
-            holder = Holder(engine)
+            holder = Holder(engine, config)
             _holders[key] = holder
             while len(_holders) > MAX_INDEXES:
                 _, old = _holders.popitem(last=False)
@@ -1134,9 +1154,10 @@ def stop(engine: Engine) -> None:
 
 
 @contextmanager
-def running(engine: Engine, warm: tuple[Any, Any] | None = None) -> Iterator[Holder]:
+def running(engine: Engine, config: IndexConfig,
+            warm: tuple[Any, Any] | None = None) -> Iterator[Holder]:
     """For the application's lifespan."""
-    holder = start(engine, warm)
+    holder = start(engine, config, warm)
     try:
         yield holder
     finally:
@@ -1145,8 +1166,8 @@ def running(engine: Engine, warm: tuple[Any, Any] | None = None) -> Iterator[Hol
 
 def refresh(engine: Engine) -> None:
     """Catch up now (tests; the poller does it every ``CNA_SEARCH_POLL_SECONDS``)."""
-    holder = holder_for(engine, create=False)
+    holder = holder_for(engine)
     if holder is not None:
-        holder.ready.wait(get_settings().search_ready_wait_seconds)
+        holder.ready.wait(holder.config.ready_wait_seconds)
         holder.catch_up()
 

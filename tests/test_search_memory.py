@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,10 @@ from sqlmodel import Session
 from app.access.principal import ANONYMOUS, Role
 from app.access.service import create_key
 from app.core.problems import Problem
-from app.core.settings import get_settings
 from app.db import engine as db_engine
 from app.reference.service import load_reference_cached
 from app.search import service
+from app.search.indexing import vocabulary
 from search import documents as search_documents
 from search import memory
 from search.engine import SearchQuery
@@ -79,11 +80,14 @@ def test_writes_of_another_process_arrive_through_the_poller(
     assert _refs(client, "Vindral") == []
     # A write this process does not hear about (as if another worker made it): only the
     # poller, reading the change rows, can bring it in.
-    before = search_documents.write_generation()
+    holder = memory.holder_for(db_engine.get_engine())
+    assert holder is not None
+    before = holder.writes
     created = client.post("/v1/authorities", headers=admin, json=make_record(
         ref="MEM-2", name={"en": "Vindral Office"}))
     assert created.status_code == 201
-    search_documents._write_generation = before  # the commit's signal, taken back
+    assert holder.writes == before + 1  # the commit told the index
+    holder.writes = before  # the commit's signal, taken back
     deadline = time.monotonic() + 5
     while _refs(client, "Vindral") != ["MEM-2"]:
         assert time.monotonic() < deadline, "the poller did not bring the write in"
@@ -119,10 +123,11 @@ def test_a_new_process_builds_the_index_from_scratch(
     script = (
         "import json, sys\n"
         "from app.db import engine as e\n"
+        "from app.search.indexing import vocabulary\n"
         "from search import memory\n"
         "from search.engine import SearchQuery\n"
         "engine = e.make_engine(sys.argv[1])\n"
-        "index = memory.build(engine)\n"
+        "index = memory.build(engine, vocabulary())\n"
         "r = index.search(SearchQuery(q='Calyndr'))\n"
         "print(json.dumps({'ids': [str(i) for i in r.ids], 'total': r.total,\n"
         "                  'documents': len(index.active), 'head': index.head}))\n")
@@ -187,7 +192,7 @@ def test_facets_of_many_candidates_count_exactly() -> None:
     and by a matrix of 64-bit words (types, instruments, languages): the same counts as
     going through the documents one by one, also after changes and removals."""
     rows = _synthetic_rows(1200, seed=11)
-    index = memory.MemoryIndex()
+    index = memory.MemoryIndex(vocabulary())
     index.apply(rows)
     index.apply([{**rows[0], "country": "KEN", "version": 2}],
                 gone=[uuid.UUID(r["id"]) for r in rows[1:40]])
@@ -228,7 +233,7 @@ def test_bit_numbers_and_lowest_bits_of_sparse_and_dense_sets() -> None:
 
 
 def test_searches_wait_while_changes_are_applied_and_the_event_loop_never_does() -> None:
-    index = memory.MemoryIndex()
+    index = memory.MemoryIndex(vocabulary())
     index.apply(_synthetic_rows(20, seed=2))
     query = SearchQuery(q="ministry", limit=5)
     finished = threading.Event()
@@ -282,7 +287,7 @@ def test_the_event_loop_answer_equals_the_worker_answer_and_reads_no_database(
 
 def test_the_render_cache_is_warmed_at_start_so_first_searches_read_no_database(
         demo_client: TestClient) -> None:
-    holder = memory.holder_for(db_engine.get_engine(), create=False)
+    holder = memory.holder_for(db_engine.get_engine())
     assert holder is not None and holder.warm_with is not None
     assert holder.warmed.wait(30)  # the application's start-up warmed it
     view, render = holder.warm_with
@@ -303,18 +308,14 @@ def test_the_render_cache_is_warmed_at_start_so_first_searches_read_no_database(
 
 def test_no_warm_up_when_the_records_do_not_all_fit_in_the_render_cache(
         demo_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    holder = memory.holder_for(db_engine.get_engine(), create=False)
+    holder = memory.holder_for(db_engine.get_engine())
     assert holder is not None and holder.warm_with is not None
     assert holder.warmed.wait(30)
-    monkeypatch.setenv("CNA_SEARCH_RENDER_CACHE", "100")  # fewer than the demo records
-    get_settings.cache_clear()
-    try:
-        holder._clear_render_cache()
-        assert holder.warm(*holder.warm_with) == 0
-        assert not holder.render_cache
-    finally:
-        monkeypatch.delenv("CNA_SEARCH_RENDER_CACHE")
-        get_settings.cache_clear()
+    monkeypatch.setattr(holder, "config", replace(
+        holder.config, render_cache=100))  # fewer than the demo records
+    holder._clear_render_cache()
+    assert holder.warm(*holder.warm_with) == 0
+    assert not holder.render_cache
 
 
 def test_prefix_postings_are_kept_for_short_prefixes_and_follow_changes() -> None:
@@ -323,7 +324,7 @@ def test_prefix_postings_are_kept_for_short_prefixes_and_follow_changes() -> Non
         record.update(id=str(uuid.UUID(int=k + 1, version=4)), version=1, status="active")
         return {**search_documents.public_document(record), "status": "active"}
 
-    index = memory.MemoryIndex()
+    index = memory.MemoryIndex(vocabulary())
     index.apply([row(k, f"Zo{k}x Office") for k in range(70)])
     assert index.search(SearchQuery(q="zo", limit=100)).total == 70
     assert "zo" in index._prefixes  # 70 words: kept

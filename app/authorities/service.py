@@ -21,7 +21,7 @@ from app.authorities.models import Authority, Contact, Designation, Email, Phone
 from app.authorities.schemas import AuthorityIn
 from app.changes.models import Change, Revision
 from app.core.problems import FieldError, Problem
-from search.documents import refresh_search_document
+from app.search.indexing import refresh_search_document
 
 
 class Outcome(StrEnum):

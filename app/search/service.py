@@ -28,8 +28,8 @@ from app.core.problems import FieldError, Problem
 from app.core.settings import Settings, get_settings
 from app.db.engine import get_engine
 from app.reference.service import cached_reference, resolve_filters
+from app.search.indexing import index_holder, vocabulary
 from search import memory
-from search.documents import vocabulary
 from search.engine import EngineResult, EngineUnavailable, SearchQuery, synonyms
 from search.meili import MeiliEngine, configured_client, meili_settings
 from search.postgres import PostgresEngine
@@ -81,9 +81,10 @@ def _local(session: Session, query: SearchQuery) \
         -> tuple[EngineResult, str, tuple[memory.Holder, memory.MemoryIndex] | None]:
     """Without Meilisearch: the in-process index (with its holder), or Postgres when it
     is switched off (``CNA_SEARCH_ENGINE=postgres``) or not built yet."""
-    if memory.engine_name() == "memory":
+    settings = get_settings()
+    if settings.search_engine == "memory":
         bind = session.get_bind()
-        holder = memory.holder_for(bind) if isinstance(bind, Engine) else None
+        holder = index_holder(bind, settings) if isinstance(bind, Engine) else None
         index = holder.current() if holder is not None else None
         if holder is not None and index is not None:
             return index.search(query), "memory", (holder, index)
@@ -320,10 +321,11 @@ async def answer_in_memory(session: Session, principal: Principal, request: Sear
     the render cache being read in a worker thread; None when the index cannot answer
     without a database round trip: it is not built, is behind this process's writes or
     busy applying changes, or the reference data is due to be re-read."""
-    if memory.engine_name() != "memory" or get_settings().meili_url:
+    settings = get_settings()
+    if settings.search_engine != "memory" or settings.meili_url:
         return None
     reference = cached_reference()
-    holder = memory.holder_for(get_engine(), create=False)
+    holder = memory.holder_for(get_engine())
     index = holder.fresh() if holder is not None else None
     if reference is None or holder is None or index is None:
         return None
