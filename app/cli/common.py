@@ -16,13 +16,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app.core.settings import Settings, get_settings
+from app.core.settings import get_settings
 from app.db import engine as db_engine
 from app.db.runtime import database_url
-from app.mail.sender import MailConfigError, check_mail_settings
 
 if TYPE_CHECKING:
     from app.access.principal import Role
+    from app.core.settings import Settings
     from app.reference.data import ReferenceData
 
 # Messages and progress go to stderr, so that stdout carries only a command's result.
@@ -86,6 +86,8 @@ def alpha3_codes(reference: ReferenceData, codes: Iterable[str]) -> list[str]:
 
 def require_mail_settings(settings: Settings) -> None:
     """Exit 2, saying why, when CNA_SMTP_URL or CNA_MAIL_FROM cannot work."""
+    from app.mail.sender import MailConfigError, check_mail_settings
+
     try:
         check_mail_settings(settings)
     except MailConfigError as exc:
