@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from app.authorities.models import Authority, Contact, Designation, Email, Phone
+from app.authorities.models import Authority
 from app.authorities.schemas import AuthorityIn
+from app.authorities.shape import Shape, ordered, record_shape, shaped
 
 OUTPUT_ONLY = ("id", "version", "updated_at")
 
@@ -24,85 +26,48 @@ def canonical_content(record: AuthorityIn) -> dict[str, Any]:
     return record.model_dump(mode="json", exclude={"id", "version", "updated_at"})
 
 
-_ADDRESS_KEYS = ("lines", "locality", "region", "postal_code")
-_HOURS_KEYS = ("days", "opens", "closes")
-_URGENT_KEYS = ("channels", "means", "notes")
-_REQUIREMENT_KEYS = ("legal_basis_convention", "dual_criminality", "interpol_requests",
-                     "notes")
-
-
-def _ordered(value: dict[str, Any] | None, keys: tuple[str, ...]) -> dict[str, Any] | None:
-    """JSONB does not keep key order: put nested objects back in interchange order."""
-    if value is None:
-        return None
-    return {k: value.get(k) for k in keys}
-
-
-def _phone(p: Phone) -> dict[str, Any]:
-    return {"number": p.number, "kind": p.kind, "label": p.label, "restricted": p.restricted}
-
-
-def _email(e: Email) -> dict[str, Any]:
-    return {"address": e.address, "label": e.label, "restricted": e.restricted}
-
-
-def _designation(d: Designation) -> dict[str, Any]:
-    return {
-        "type": d.type,
-        "instrument": d.instrument,
-        "article": d.article,
-        "territory": list(d.territory),
-        "scope": d.scope,
-        "since": d.since.isoformat() if d.since else None,
-        "until": d.until.isoformat() if d.until else None,
-        "notification": d.notification,
-        "languages": list(d.languages),
-        "channels": list(d.channels),
-        "means": list(d.means),
-        "urgent": _ordered(d.urgent, _URGENT_KEYS),
-        "requirements": _ordered(d.requirements, _REQUIREMENT_KEYS),
-    }
-
-
-def _contact(c: Contact) -> dict[str, Any]:
-    return {
-        "name": c.name,
-        "title": c.title,
-        "phones": [_phone(p) for p in c.phones],
-        "emails": [_email(e) for e in c.emails],
-        "languages": list(c.languages),
-    }
-
-
 def format_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _json_value(value: Any) -> Any:
+    """A column's value as the interchange format writes it."""
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+def _from_row(row: Any, shape: Shape) -> dict[str, Any]:
+    """The document of one row (an authority, or a child row), field by field of the
+    model; a nested object stored as JSONB is completed and put in the model's order."""
+    nested = {n.key: n for n in shape.nested}
+    document: dict[str, Any] = {}
+    for key in shape.keys:
+        value = getattr(row, key)
+        inner = nested.get(key)
+        if inner is None:
+            document[key] = _json_value(value)
+        elif inner.many:
+            document[key] = [_from_part(v, inner.shape) for v in value]
+        else:
+            document[key] = None if value is None else _from_part(value, inner.shape)
+    return document
+
+
+def _from_part(value: Any, shape: Shape) -> Any:
+    return ordered(value, shape) if isinstance(value, dict) else _from_row(value, shape)
 
 
 def render(a: Authority) -> dict[str, Any]:
     """The full document of a stored authority, keys in interchange order."""
     assert a.updated_at is not None, "render() needs a flushed row"
-    return {
-        "id": str(a.id),
-        "ref": a.ref,
-        "country": a.country,
-        "kind": a.kind,
-        "name": a.name,
-        "acronym": a.acronym,
-        "parent": a.parent,
-        "address": _ordered(a.address, _ADDRESS_KEYS),
-        "phones": [_phone(p) for p in a.phones],
-        "emails": [_email(e) for e in a.emails],
-        "website": a.website,
-        "time_zone": a.time_zone,
-        "office_hours": [_ordered(h, _HOURS_KEYS) for h in a.office_hours],
-        "designations": [_designation(d) for d in a.designations],
-        "contacts": [_contact(c) for c in a.contacts],
-        "notes": a.notes,
-        "verified_on": a.verified_on.isoformat() if a.verified_on else None,
-        "status": a.status,
-        "version": a.version,
-        "updated_at": format_timestamp(a.updated_at),
-    }
+    return _from_row(a, record_shape())
 
 
 def content_of(document: dict[str, Any]) -> dict[str, Any]:
@@ -110,13 +75,9 @@ def content_of(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def view_of(document: dict[str, Any], view: View) -> dict[str, Any]:
-    """Redact a full document for the given view.
+    """The record as the caller's view may see it, keys in interchange order (the one
+    place records are redacted: app/authorities/shape.py).
 
     The public view drops named contacts and every restricted phone and e-mail.
     """
-    if view is View.full:
-        return document
-    public = {k: v for k, v in document.items() if k != "contacts"}
-    public["phones"] = [p for p in document.get("phones", []) if not p.get("restricted")]
-    public["emails"] = [e for e in document.get("emails", []) if not e.get("restricted")]
-    return public
+    return shaped(document, public=view is View.public)

@@ -411,7 +411,11 @@ class RecordInvalid(Exception):
 
 
 class AuthorityOut(AuthorityIn):
-    """A record as emitted.  ``contacts`` is absent from the public view."""
+    """A record as emitted.  ``contacts`` is absent from the public view.
+
+    Its fields, and those of the models inside it, in declaration order are the shape of
+    every record the service emits (app/authorities/shape.py): keep them in interchange
+    order."""
 
     id: uuid.UUID
     contacts: list[ContactIn] | None = None  # type: ignore[assignment]

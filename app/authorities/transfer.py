@@ -8,6 +8,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlmodel import Session
@@ -15,6 +16,7 @@ from sqlmodel import Session
 from app.authorities.documents import View, render, view_of
 from app.authorities.schemas import AuthorityIn, RecordInvalid, validate_record
 from app.authorities.service import Actor, Outcome, all_authorities, save_record
+from app.authorities.shape import record_shape
 from app.core.i18n import pick
 from app.core.problems import FieldError, Problem
 from app.reference.data import ReferenceData
@@ -221,13 +223,51 @@ def to_ndjson(documents: Iterable[dict[str, Any]]) -> Iterator[str]:
         yield json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-CSV_COLUMNS = [
-    "id", "ref", "country", "kind", "name", "name_local", "acronym", "status", "version",
-    "updated_at", "type", "instrument", "article", "territory", "since", "until",
-    "languages", "channels", "means", "urgent_channels", "urgent_means",
-    "legal_basis_convention", "dual_criminality", "phones", "emails", "website", "time_zone",
-    "verified_on", "interpol_requests",
-]
+# The CSV's columns, in order: the model field each one flattens (a path into the record,
+# "designations." for the one-row-per-designation part) and, where it is not the path's
+# last part, its column name.  Checked against the model by ``csv_columns``.
+_CSV_FIELDS: tuple[tuple[str, str | None], ...] = (
+    ("id", None), ("ref", None), ("country", None), ("kind", None), ("name", None),
+    ("name", "name_local"), ("acronym", None), ("status", None), ("version", None),
+    ("updated_at", None), ("designations.type", None), ("designations.instrument", None),
+    ("designations.article", None), ("designations.territory", None),
+    ("designations.since", None), ("designations.until", None),
+    ("designations.languages", None), ("designations.channels", None),
+    ("designations.means", None), ("designations.urgent.channels", "urgent_channels"),
+    ("designations.urgent.means", "urgent_means"),
+    ("designations.requirements.legal_basis_convention", None),
+    ("designations.requirements.dual_criminality", None), ("phones", None),
+    ("emails", None), ("website", None), ("time_zone", None), ("verified_on", None),
+    ("designations.requirements.interpol_requests", None),
+)
+
+
+def csv_columns() -> list[str]:
+    """The CSV header, each column's field looked up in the record's model."""
+    return list(_csv_columns())
+
+
+@cache
+def _csv_columns() -> tuple[str, ...]:
+    columns = []
+    for path, name in _CSV_FIELDS:
+        shape = record_shape()
+        *parents, leaf = path.split(".")
+        for part in parents:
+            inner = {n.key: n.shape for n in shape.nested}.get(part)
+            if inner is None:
+                raise LookupError(f"the CSV column {path}: {part} holds no object")
+            shape = inner
+        if leaf not in shape.keys:
+            raise LookupError(f"the CSV column {path} is not a field of the record")
+        columns.append(name or leaf)
+    return tuple(columns)
+
+
+def __getattr__(name: str) -> list[str]:
+    if name == "CSV_COLUMNS":  # the header, as a constant, derived when first asked for
+        return csv_columns()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _csv_rows(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -279,7 +319,7 @@ def spreadsheet_safe(cell: Any) -> Any:
 
 def to_csv(documents: Iterable[dict[str, Any]]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, restval="", lineterminator="\r\n")
+    writer = csv.DictWriter(buffer, fieldnames=csv_columns(), restval="", lineterminator="\r\n")
     writer.writeheader()
     for document in documents:
         for row in _csv_rows(document):

@@ -37,54 +37,6 @@ from app.core.problems import FieldError, Problem
 MAX_WAIT_SECONDS = 30.0
 POLL_INTERVAL_SECONDS = 0.2
 
-# --- documents ------------------------------------------------------------------------------
-
-# JSONB does not keep key order: put stored documents back in interchange order.
-_PHONE = ("number", "kind", "label", "restricted")
-_EMAIL = ("address", "label", "restricted")
-_ORDER: dict[str, Any] = {
-    "id": None, "ref": None, "country": None, "kind": None, "name": None, "acronym": None,
-    "parent": None, "address": ("lines", "locality", "region", "postal_code"),
-    "phones": [_PHONE], "emails": [_EMAIL], "website": None, "time_zone": None,
-    "office_hours": [("days", "opens", "closes")],
-    "designations": [{
-        "type": None, "instrument": None, "article": None, "territory": None, "scope": None,
-        "since": None, "until": None, "notification": None, "languages": None,
-        "channels": None, "means": None, "urgent": ("channels", "means", "notes"),
-        "requirements": ("legal_basis_convention", "dual_criminality", "notes"),
-    }],
-    "contacts": [{"name": None, "title": None, "phones": [_PHONE], "emails": [_EMAIL],
-                  "languages": None}],
-    "notes": None, "verified_on": None, "status": None, "version": None, "updated_at": None,
-}
-
-
-def _reorder(value: Any, spec: Any) -> Any:
-    """Reorder ``value`` after ``spec``: a tuple (flat object keys), a list of one spec
-    (array items), a dict (object keys with their own specs; None: leave as is)."""
-    if isinstance(spec, list):
-        return [_reorder(v, spec[0]) for v in value] if isinstance(value, list) else value
-    if not isinstance(value, dict):
-        return value
-    if isinstance(spec, tuple):
-        ordered = {k: value[k] for k in spec if k in value}
-    else:
-        ordered = {}
-        for k, sub in spec.items():
-            if k in value:
-                v = value[k]
-                ordered[k] = v if sub is None or v is None else _reorder(v, sub)
-    if len(ordered) != len(value):
-        ordered.update((k, v) for k, v in value.items() if k not in ordered)
-    return ordered
-
-
-def ordered_document(document: dict[str, Any]) -> dict[str, Any]:
-    """A stored (JSONB) document with its keys in interchange order."""
-    result: dict[str, Any] = _reorder(document, _ORDER)
-    return result
-
-
 # --- cursors --------------------------------------------------------------------------------
 
 def encode_cursor(seq: int) -> str:
@@ -155,7 +107,7 @@ def entry(row: ChangeRow, view: View) -> dict[str, Any]:
         "id": str(row.authority_id),
         "version": row.version,
         "at": format_timestamp(row.at),
-        "record": view_of(ordered_document(row.document), view),
+        "record": view_of(row.document, view),
     }
 
 
@@ -341,7 +293,7 @@ class Snapshot:
             ORDER BY a.country, a.id
         """).execution_options(stream_results=True, yield_per=batch)
         for document in self.session.execute(sql, params).scalars():
-            yield view_of(ordered_document(document), view)
+            yield view_of(document, view)
 
     def close(self) -> None:
         self.session.close()

@@ -41,9 +41,10 @@ import httpx
 from sqlalchemy import Engine, text, update
 from sqlmodel import Session, col, select
 
-from app.authorities.documents import View, format_timestamp
+from app.authorities.documents import View, format_timestamp, view_of
 from app.core.loops import repeat_until_stopped
 from app.core.problems import Problem, not_found
+from app.sync.schemas import FeedEntry
 from app.sync.service import changes_after, entry, head
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.webhooks.service import (
@@ -170,8 +171,25 @@ class RunStats:
 
 # --- payloads -------------------------------------------------------------------------------
 
+# Standard Webhooks' envelope; ``data`` of an event is a feed entry (``FeedEntry``).
+_ENVELOPE = ("type", "timestamp", "data")
+
+
+def in_declared_order(payload: dict[str, Any]) -> dict[str, Any]:
+    """A stored payload (JSONB keeps no key order) with the envelope, the feed entry and
+    its record (``view_of``, the full view) in their declared order, as the feed has them."""
+    message = {k: payload[k] for k in _ENVELOPE if k in payload}
+    data = payload.get("data")
+    if isinstance(data, dict) and isinstance(data.get("record"), dict):
+        event = {k: data[k] for k in FeedEntry.model_fields if k in data}
+        event["record"] = view_of(data["record"], View.full)
+        message["data"] = event
+    return message
+
+
 def body_of(payload: dict[str, Any]) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return json.dumps(in_declared_order(payload), ensure_ascii=False,
+                      separators=(",", ":")).encode()
 
 
 def ping_payload(endpoint_id: uuid.UUID, now: datetime) -> dict[str, Any]:
