@@ -59,11 +59,13 @@ def index_config(settings: Settings) -> memory.IndexConfig:
 
 
 def index_holder(engine: Engine, settings: Settings) -> memory.Holder:
-    """The in-process index of ``engine``'s database, built now if there is none yet;
-    the listener that keeps it in step with this process's writes is attached first."""
-    install_search_listener()
-    holder = memory.holder_for(engine, index_config(settings))
-    assert holder is not None  # given a config, holder_for always has one
+    """The in-process index of ``engine``'s database, built now if there is none yet
+    (the listener that keeps it in step with this process's writes attached first)."""
+    holder = memory.holder_for(engine)
+    if holder is None:
+        install_search_listener()
+        holder = memory.holder_for(engine, index_config(settings))
+        assert holder is not None  # given a config, holder_for always has one
     return holder
 
 
