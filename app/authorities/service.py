@@ -5,20 +5,23 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import typing
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, exists, func, tuple_
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
-from app.authorities.documents import canonical_content, content_of, render
+from app.authorities.documents import OUTPUT_ONLY, canonical_content, content_of, render
 from app.authorities.models import Authority, Contact, Designation, Email, Phone
 from app.authorities.schemas import AuthorityIn
+from app.authorities.shape import Shape, record_shape
 from app.changes.models import Change, Revision
 from app.core.problems import FieldError, Problem
 from app.search.indexing import refresh_search_document
@@ -47,62 +50,44 @@ class SaveResult:
     authority: Authority
 
 
-def _phone_rows(phones: list[dict[str, Any]], authority_id: uuid.UUID) -> list[Phone]:
-    return [
-        Phone(authority_id=authority_id, position=i, number=p["number"], kind=p["kind"],
-              label=p["label"], restricted=p["restricted"])
-        for i, p in enumerate(phones)
-    ]
+# The child rows of a record: a list of the model whose items are rows of their own table.
+_ROWS_OF: dict[str, type[SQLModel]] = {"phones": Phone, "emails": Email,
+                                       "designations": Designation, "contacts": Contact}
 
 
-def _email_rows(emails: list[dict[str, Any]], authority_id: uuid.UUID) -> list[Email]:
-    return [
-        Email(authority_id=authority_id, position=i, address=e["address"], label=e["label"],
-              restricted=e["restricted"])
-        for i, e in enumerate(emails)
-    ]
+@cache
+def _is_date_column(table: type[SQLModel], key: str) -> bool:
+    annotation = table.model_fields[key].annotation
+    return date in (annotation, *typing.get_args(annotation))
+
+
+def _row_fields(table: type[SQLModel], content: dict[str, Any], shape: Shape,
+                authority_id: uuid.UUID) -> dict[str, Any]:
+    """The column values of one row holding ``content`` (an object of the record's shape),
+    its child rows built, in position order; dates parsed."""
+    lists = {n.key for n in shape.nested if n.many and n.key in _ROWS_OF}
+    nested = {n.key: n.shape for n in shape.nested}
+    fields: dict[str, Any] = {}
+    for key in shape.keys:
+        if key in OUTPUT_ONLY:
+            continue
+        value = content[key]
+        if key in lists:
+            child = _ROWS_OF[key]
+            value = [child(authority_id=authority_id, position=i,
+                           **_row_fields(child, item, nested[key], authority_id))
+                     for i, item in enumerate(value)]
+        elif isinstance(value, str) and _is_date_column(table, key):
+            value = date.fromisoformat(value)
+        fields[key] = value
+    return fields
 
 
 def _fill(authority: Authority, content: dict[str, Any]) -> None:
     """Make the rows of ``authority`` hold exactly ``content`` (children are replaced)."""
-    aid = authority.id
-    authority.ref = content["ref"]
-    authority.country = content["country"]
-    authority.kind = content["kind"]
-    authority.name = content["name"]
-    authority.acronym = content["acronym"]
-    authority.parent = content["parent"]
-    authority.address = content["address"]
-    authority.website = content["website"]
-    authority.time_zone = content["time_zone"]
-    authority.office_hours = content["office_hours"]
-    authority.notes = content["notes"]
-    authority.verified_on = (
-        date.fromisoformat(content["verified_on"]) if content["verified_on"] else None
-    )
-    authority.status = content["status"]
-    authority.phones = _phone_rows(content["phones"], aid)
-    authority.emails = _email_rows(content["emails"], aid)
-    authority.designations = [
-        Designation(
-            authority_id=aid, position=i, type=d["type"], instrument=d["instrument"],
-            article=d["article"], territory=d["territory"], scope=d["scope"],
-            since=date.fromisoformat(d["since"]) if d["since"] else None,
-            until=date.fromisoformat(d["until"]) if d["until"] else None,
-            notification=d["notification"], languages=d["languages"],
-            channels=d["channels"], means=d["means"], urgent=d["urgent"],
-            requirements=d["requirements"],
-        )
-        for i, d in enumerate(content["designations"])
-    ]
-    authority.contacts = [
-        Contact(
-            authority_id=aid, position=i, name=c["name"], title=c["title"],
-            languages=c["languages"], phones=_phone_rows(c["phones"], aid),
-            emails=_email_rows(c["emails"], aid),
-        )
-        for i, c in enumerate(content["contacts"])
-    ]
+    fields = _row_fields(Authority, content, record_shape(), authority.id)
+    for key, value in fields.items():
+        setattr(authority, key, value)
 
 
 def find_existing(session: Session, record: AuthorityIn, lock: bool = False) -> Authority | None:
