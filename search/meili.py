@@ -1,40 +1,33 @@
-"""Meilisearch: a small HTTP client, the filter builder and the engine.
+"""Meilisearch: the operations the engine and the mirror need, the filter builder and the
+engine, over the official client (``meilisearch`` on PyPI).
 
-Only the documented HTTP API is used: ``/indexes``, ``/indexes/{uid}/settings``,
-``/indexes/{uid}/documents``, ``/indexes/{uid}/search``, ``/swap-indexes``,
-``/tasks/{uid}`` and ``/health``.  Every write returns a task; ``wait_task`` polls it
-until it is ``succeeded`` or ``failed``.
+``MeiliClient`` is a thin adapter: it maps the client's errors onto the engine's
+(communication errors, timeouts and 5xx answers: ``EngineUnavailable``; a missing index:
+``IndexNotFound``; any other refusal: ``MeiliError``) and hands back plain dicts and task
+uids.  It takes its URL, key and timeouts as arguments: nothing here reads the settings.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, cast
 
-import httpx
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import meilisearch
+import requests
+from meilisearch.errors import (
+    MeilisearchApiError,
+    MeilisearchCommunicationError,
+    MeilisearchTimeoutError,
+)
+from meilisearch.models.task import Task
 
-from app.core.settings import get_settings
 from search.documents import dkey
 from search.engine import FACETS, EngineResult, EngineUnavailable, SearchQuery, index_settings
 
-
-class MeiliSettings(BaseSettings):
-    """Meilisearch options besides ``MEILI_URL`` (which lives in app.core.settings)."""
-
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
-
-    api_key: str | None = Field(default=None,
-                                validation_alias=AliasChoices("MEILI_API_KEY",
-                                                              "MEILI_MASTER_KEY"))
-    index: str = Field(default="authorities", validation_alias=AliasChoices("MEILI_INDEX"))
-    search_timeout: float = Field(default=2.0,
-                                  validation_alias=AliasChoices("MEILI_SEARCH_TIMEOUT"))
-    task_timeout: float = Field(default=60.0,
-                                validation_alias=AliasChoices("MEILI_TASK_TIMEOUT"))
+# How often a write's task is polled until it is finished.
+TASK_POLL_SECONDS = 0.02
 
 
 class MeiliError(Exception):
@@ -46,152 +39,128 @@ class IndexNotFound(EngineUnavailable):
 
 
 class TaskFailed(MeiliError):
-    def __init__(self, task: dict[str, Any]) -> None:
-        error = task.get("error") or {}
-        super().__init__(f"task {task.get('uid')} {task.get('status')}: "
+    def __init__(self, task: Task) -> None:
+        error = task.error or {}
+        super().__init__(f"task {task.uid} {task.status}: "
                          f"{error.get('code', '')} {error.get('message', '')}".strip())
         self.task = task
 
 
-# Tests put the in-process double here (an httpx transport); None means the network.
-_transport: httpx.BaseTransport | None = None
+@contextmanager
+def _engine_errors() -> Iterator[None]:
+    """The official client's errors as the engine's."""
+    try:
+        yield
+    except MeilisearchApiError as e:
+        if e.status_code >= 500:
+            raise EngineUnavailable(f"meilisearch answered {e.status_code}") from e
+        if e.code == "index_not_found":
+            raise IndexNotFound(f"meilisearch: {e.message}") from e
+        raise MeiliError(f"meilisearch {e.status_code}: {e.code} {e.message}") from e
+    except (MeilisearchCommunicationError, MeilisearchTimeoutError) as e:
+        raise EngineUnavailable(f"meilisearch unreachable: {e.__class__.__name__}: "
+                                f"{e.message}") from e
+    except requests.RequestException as e:  # e.g. an answer that is not JSON
+        raise EngineUnavailable(f"meilisearch: {e.__class__.__name__}: {e}") from e
 
 
-def set_transport(transport: httpx.BaseTransport | None) -> None:
-    global _transport
-    _transport = transport
-
-
-@dataclass
 class MeiliClient:
-    url: str
-    api_key: str | None = None
-    timeout: float = 5.0
-    task_timeout: float = 60.0
+    """One ``meilisearch.Client`` and the calls made through it.
 
-    def __post_init__(self) -> None:
-        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-        self._http = httpx.Client(base_url=self.url.rstrip("/"), headers=headers,
-                                  timeout=self.timeout, transport=_transport)
+    ``timeout`` bounds each HTTP request, ``task_timeout`` the wait for a write's task.
+    """
 
-    def close(self) -> None:
-        self._http.close()
-
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            response = self._http.request(method, path, **kwargs)
-        except httpx.HTTPError as e:  # refused, reset, timeout
-            raise EngineUnavailable(f"meilisearch unreachable: {e.__class__.__name__}: {e}") \
-                from e
-        if response.status_code >= 500:
-            raise EngineUnavailable(f"meilisearch answered {response.status_code}")
-        if response.status_code >= 400:
-            try:
-                body = response.json()
-            except ValueError:
-                body = {"message": response.text}
-            if body.get("code") == "index_not_found":
-                raise IndexNotFound(f"meilisearch: {body.get('message')}")
-            raise MeiliError(f"meilisearch {response.status_code}: {body.get('code')} "
-                             f"{body.get('message')}")
-        return response.json() if response.content else None
+    def __init__(self, url: str, api_key: str | None = None, timeout: float = 5.0,
+                 task_timeout: float = 60.0) -> None:
+        # requests takes float seconds; the client's annotation says int.
+        self.client = meilisearch.Client(url.rstrip("/"), api_key,
+                                         timeout=cast(int, timeout))
+        self.task_timeout = task_timeout
 
     # tasks
-    def wait_task(self, task_uid: int, timeout: float | None = None) -> dict[str, Any]:
+    def wait_task(self, task_uid: int, timeout: float | None = None) -> Task:
         """Poll a task until it is finished; raise TaskFailed unless it succeeded."""
-        deadline = time.monotonic() + (timeout or self.task_timeout)
-        delay = 0.005
-        while True:
-            task: dict[str, Any] = self.request("GET", f"/tasks/{task_uid}")
-            if task["status"] == "succeeded":
-                return task
-            if task["status"] in ("failed", "canceled"):
-                raise TaskFailed(task)
-            if time.monotonic() > deadline:
-                raise EngineUnavailable(f"task {task_uid} still {task['status']} after "
-                                        f"{timeout or self.task_timeout}s")
-            time.sleep(delay)
-            delay = min(delay * 2, 0.5)
-
-    def _task(self, method: str, path: str, **kwargs: Any) -> int:
-        answer = self.request(method, path, **kwargs)
-        return int(answer["taskUid"])
+        with _engine_errors():
+            task = self.client.wait_for_task(
+                task_uid, timeout_in_ms=int((timeout or self.task_timeout) * 1000),
+                interval_in_ms=int(TASK_POLL_SECONDS * 1000))
+        if task.status != "succeeded":
+            raise TaskFailed(task)
+        return task
 
     # indexes
     def get_index(self, uid: str) -> dict[str, Any] | None:
         try:
-            index: dict[str, Any] = self.request("GET", f"/indexes/{uid}")
-            return index
+            with _engine_errors():
+                return self.client.get_raw_index(uid)
         except IndexNotFound:
             return None
 
     def create_index(self, uid: str, primary_key: str = "id") -> None:
-        self.wait_task(self._task("POST", "/indexes", json={"uid": uid,
-                                                           "primaryKey": primary_key}))
+        with _engine_errors():
+            info = self.client.create_index(uid, {"primaryKey": primary_key})
+        self.wait_task(info.task_uid)
 
     def ensure_index(self, uid: str) -> None:
         if self.get_index(uid) is None:
             self.create_index(uid, index_settings()["primaryKey"])
 
     def delete_index(self, uid: str) -> None:
-        self.wait_task(self._task("DELETE", f"/indexes/{uid}"))
+        with _engine_errors():
+            info = self.client.delete_index(uid)
+        self.wait_task(info.task_uid)
 
     def apply_settings(self, uid: str) -> None:
-        """Apply search/meili_settings.json (idempotent: the same PATCH every time)."""
+        """Apply search/meili_settings.json (idempotent: the same update every time)."""
         body = {k: v for k, v in index_settings().items() if k != "primaryKey"}
-        self.wait_task(self._task("PATCH", f"/indexes/{uid}/settings", json=body))
+        with _engine_errors():
+            info = self.client.index(uid).update_settings(body)
+        self.wait_task(info.task_uid)
 
     def get_settings(self, uid: str) -> dict[str, Any]:
-        settings: dict[str, Any] = self.request("GET", f"/indexes/{uid}/settings")
-        return settings
+        with _engine_errors():
+            return self.client.index(uid).get_settings()
 
     def swap(self, a: str, b: str) -> None:
-        self.wait_task(self._task("POST", "/swap-indexes", json=[{"indexes": [a, b]}]))
+        with _engine_errors():
+            info = self.client.swap_indexes([{"indexes": [a, b]}])
+        self.wait_task(info.task_uid)
 
     # documents
     def add_documents(self, uid: str, documents: list[dict[str, Any]]) -> int:
         """Add or replace whole documents; returns the task uid (not waited for)."""
-        return self._task("POST", f"/indexes/{uid}/documents", json=documents,
-                          params={"primaryKey": "id"})
+        with _engine_errors():
+            return self.client.index(uid).add_documents(documents, primary_key="id").task_uid
 
     def delete_documents(self, uid: str, ids: list[str]) -> int:
-        return self._task("POST", f"/indexes/{uid}/documents/delete-batch", json=ids)
+        # By ids (documents/delete-batch): the client marks the form deprecated in favour
+        # of a filter, which would need ``id`` to be filterable.
+        with _engine_errors():
+            return self.client.index(uid).delete_documents(list[str | int](ids)).task_uid
 
-    def iter_documents(self, uid: str, fields: list[str], batch: int = 1000) -> Any:
+    def iter_documents(self, uid: str, fields: list[str],
+                       batch: int = 1000) -> Iterator[dict[str, Any]]:
         offset = 0
+        index = self.client.index(uid)
         while True:
-            page = self.request("GET", f"/indexes/{uid}/documents",
-                                params={"fields": ",".join(fields), "limit": batch,
-                                        "offset": offset})
-            yield from page["results"]
-            offset += len(page["results"])
-            if not page["results"] or offset >= page["total"]:
+            with _engine_errors():
+                page = index.get_documents({"fields": fields, "limit": batch,
+                                            "offset": offset})
+            yield from (dict(document) for document in page.results)
+            offset += len(page.results)
+            if not page.results or offset >= page.total:
                 return
 
-    def search(self, uid: str, body: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = self.request("POST", f"/indexes/{uid}/search", json=body)
-        return result
+    def search(self, uid: str, q: str, params: dict[str, Any]) -> dict[str, Any]:
+        with _engine_errors():
+            return self.client.index(uid).search(q, params)
 
     def health(self) -> bool:
         try:
-            return bool(self.request("GET", "/health").get("status") == "available")
+            with _engine_errors():
+                return self.client.health().get("status") == "available"
         except (EngineUnavailable, MeiliError):
             return False
-
-
-def meili_settings() -> MeiliSettings:
-    return MeiliSettings()
-
-
-def configured_client(timeout: float | None = None) -> MeiliClient | None:
-    """A client for MEILI_URL, or None when Meilisearch is not configured."""
-    url = get_settings().meili_url
-    if not url:
-        return None
-    options = meili_settings()
-    return MeiliClient(url=url, api_key=options.api_key,
-                       timeout=timeout or options.search_timeout,
-                       task_timeout=options.task_timeout)
 
 
 def filter_literal(value: str) -> str:
@@ -224,8 +193,7 @@ class MeiliEngine:
         self.index = index
 
     def search(self, query: SearchQuery) -> EngineResult:
-        body: dict[str, Any] = {
-            "q": query.q,
+        params: dict[str, Any] = {
             "offset": query.offset,
             "limit": query.limit,
             "filter": build_filter(query),
@@ -234,7 +202,7 @@ class MeiliEngine:
             "attributesToRetrieve": ["id"],
             "matchingStrategy": "last",
         }
-        answer = self.client.search(self.index, body)
+        answer = self.client.search(self.index, query.q, params)
         distribution = answer.get("facetDistribution") or {}
         return EngineResult(
             ids=[uuid.UUID(h["id"]) for h in answer["hits"]],

@@ -25,8 +25,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from app.core.settings import get_settings
-from search.documents import index_document
+from search.documents import Vocabulary, index_document
 from search.engine import EngineUnavailable
 from search.meili import MeiliClient, MeiliError
 
@@ -49,7 +48,7 @@ class _Failed(Exception):
     pass
 
 
-def relay_batch(engine: Engine, client: MeiliClient, index: str,
+def relay_batch(engine: Engine, client: MeiliClient, index: str, vocab: Vocabulary,
                 batch_size: int = 500) -> BatchOutcome:
     """Send one batch of pending changes; the rows are marked only if the task succeeded."""
     seqs: list[int] = []
@@ -68,7 +67,7 @@ def relay_batch(engine: Engine, client: MeiliClient, index: str,
             docs = dict(session.execute(text(
                 "SELECT authority_id, document FROM search_documents "
                 "WHERE authority_id = ANY(:ids)"), {"ids": ids}).all())
-            upserts = [index_document(docs[i]) for i in ids if i in docs]
+            upserts = [index_document(docs[i], vocab) for i in ids if i in docs]
             deletes = [str(i) for i in ids if i not in docs]
             try:
                 if upserts:
@@ -107,6 +106,7 @@ class Relay:
     engine: Engine
     client: MeiliClient
     index: str
+    vocab: Vocabulary
     batch_size: int = 500
     poll_interval: float = 1.0
     max_backoff: float = 60.0
@@ -129,7 +129,8 @@ class Relay:
                     self.stop.wait(backoff)
                     backoff = min(backoff * 2, self.max_backoff)
                     continue
-            outcome = relay_batch(self.engine, self.client, self.index, self.batch_size)
+            outcome = relay_batch(self.engine, self.client, self.index, self.vocab,
+                                  self.batch_size)
             if self.on_batch:
                 self.on_batch(outcome)
             if outcome.status == "sent":
@@ -144,7 +145,7 @@ class Relay:
                 self.stop.wait(self.poll_interval)
 
 
-def backlog(session: Session) -> dict[str, Any]:
+def backlog(session: Session, *, meilisearch_configured: bool = False) -> dict[str, Any]:
     """Pending change rows and the age of the oldest, for /metrics."""
     row = session.execute(text(
         "SELECT count(*), extract(epoch FROM now() - min(created_at)), "
@@ -152,7 +153,7 @@ def backlog(session: Session) -> dict[str, Any]:
     last_error = session.scalar(text(
         "SELECT mirror_error FROM changes WHERE mirrored_at IS NULL AND mirror_error "
         "IS NOT NULL ORDER BY seq LIMIT 1"))
-    return {"meilisearch_configured": bool(get_settings().meili_url),
+    return {"meilisearch_configured": meilisearch_configured,
             "pending": int(row[0]),
             "oldest_pending_age_seconds": round(float(row[1]), 3) if row[1] is not None
             else 0.0,
@@ -174,7 +175,8 @@ class ReindexReport:
     swapped_from: str
 
 
-def reindex(engine: Engine, client: MeiliClient, index: str, batch: int = 1000,
+def reindex(engine: Engine, client: MeiliClient, index: str, vocab: Vocabulary,
+            batch: int = 1000,
             progress: Callable[[int, int], None] | None = None) -> ReindexReport:
     """Build a fresh index from a snapshot, swap it in atomically, replay what came after.
 
@@ -208,7 +210,7 @@ def reindex(engine: Engine, client: MeiliClient, index: str, batch: int = 1000,
                     if not rows:
                         break
                     client.wait_task(client.add_documents(
-                        fresh, [index_document(r[1]) for r in rows]))
+                        fresh, [index_document(r[1], vocab) for r in rows]))
                     sent += len(rows)
                     last = rows[-1][0]
                     if progress:
@@ -232,7 +234,7 @@ def reindex(engine: Engine, client: MeiliClient, index: str, batch: int = 1000,
             lock_conn.commit()
     replayed = 0
     while True:
-        outcome = relay_batch(engine, client, index)
+        outcome = relay_batch(engine, client, index, vocab)
         if outcome.status == "failed":
             raise MeiliError(f"replay after the swap failed: {outcome.error}")
         if outcome.status != "sent":

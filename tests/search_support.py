@@ -1,5 +1,5 @@
 """Fixtures shared by the search tests: a database with the demo records (once per
-module), and the Meilisearch double wired into the engine."""
+module), and the Meilisearch double, served on a loopback port, wired into the app."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -20,11 +21,12 @@ from app.core.settings import get_settings
 from app.db import engine as db_engine
 from app.reference.data import reference_from_files
 from app.reference.service import invalidate_reference_cache
-from app.search import service as search_service
-from search import meili
+from app.search.indexing import vocabulary
+from app.search.meili_access import meili_access
+from search.meili import MeiliClient
 from search.mirror import Relay
 from tests.conftest import _execute_admin, _with_database, make_record
-from tests.meili_double import MeiliDouble
+from tests.meili_server import MeiliServer
 
 DEMO_FILE = Path(__file__).resolve().parents[1] / "seed_data" / "demo" / "authorities.ndjson"
 ACTOR = Actor(name="pytest-search", role="secretariat")
@@ -91,32 +93,26 @@ def use_engine(name: str | None) -> None:
     get_settings.cache_clear()
 
 
-def use_meili(double: MeiliDouble | None) -> None:
-    """Point the search engine at ``double`` (None: back to no Meilisearch)."""
-    if double is None:
+def use_meili(client: TestClient, url: str | None) -> None:
+    """Point the app behind ``client`` at the Meilisearch at ``url`` through its Settings
+    (None: back to no Meilisearch), as its startup would.  The search timeout is long:
+    the double answers from this process, which may be busy building its own index."""
+    if url is None:
         os.environ.pop("MEILI_URL", None)
-        meili.set_transport(None)
+        os.environ.pop("MEILI_SEARCH_TIMEOUT", None)
     else:
-        os.environ["MEILI_URL"] = "http://meili.test:7700"
-        meili.set_transport(double)
+        os.environ["MEILI_URL"] = url
+        os.environ["MEILI_SEARCH_TIMEOUT"] = "30"
     get_settings.cache_clear()
-    search_service.reset_meili_backoff()
+    cast(FastAPI, client.app).state.meili = meili_access(get_settings())
 
 
-def fill_double(url: str) -> MeiliDouble:
-    """A double holding the index of ``url``'s records, filled by the relay itself."""
-    double = MeiliDouble()
-    use_meili(double)
-    try:
-        engine = db_engine.make_engine(url)
-        client = meili.configured_client()
-        assert client is not None
-        Relay(engine, client, INDEX).run(once=True)
-        engine.dispose()
-        double.drain()
-    finally:
-        use_meili(None)
-    return double
+def fill_double(server: MeiliServer, url: str) -> None:
+    """Fill the served double with the index of ``url``'s records, by the relay itself."""
+    engine = db_engine.make_engine(url)
+    Relay(engine, MeiliClient(server.url, task_timeout=5), INDEX, vocabulary()).run(once=True)
+    engine.dispose()
+    server.double.drain()
 
 
 @pytest.fixture

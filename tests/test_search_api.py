@@ -18,27 +18,36 @@ from search.meili import build_filter, filter_literal
 from search.postgres import explain
 from tests.conftest import make_record, store
 from tests.meili_double import MeiliDouble
+from tests.meili_server import MeiliServer, serve
 from tests.search_support import demo_client, demo_url, fill_double, use_engine, use_meili
 
 __all__ = ["demo_client", "demo_url"]
 
 
 @pytest.fixture(scope="module")
-def double(demo_url: str) -> MeiliDouble:
-    return fill_double(demo_url)
+def meili(demo_url: str) -> Iterator[MeiliServer]:
+    """The double, holding the module's records, on a loopback port."""
+    with serve(MeiliDouble()) as server:
+        fill_double(server, demo_url)
+        yield server
+
+
+@pytest.fixture(scope="module")
+def double(meili: MeiliServer) -> MeiliDouble:
+    return meili.double
 
 
 @pytest.fixture(params=["memory", "postgres", "meilisearch"])
 def either(request: pytest.FixtureRequest, demo_client: TestClient) -> Iterator[TestClient]:
     if request.param == "meilisearch":
-        use_meili(request.getfixturevalue("double"))
+        use_meili(demo_client, request.getfixturevalue("meili").url)
     elif request.param == "postgres":
         use_engine("postgres")
     try:
         yield demo_client
     finally:
         use_engine(None)
-        use_meili(None)
+        use_meili(demo_client, None)
 
 
 def _search(client: TestClient, **params: Any) -> dict[str, Any]:
@@ -67,18 +76,18 @@ AGREEMENT_QUERIES: list[dict[str, Any]] = [
 
 
 def test_postgres_and_meilisearch_agree_on_totals_facets_and_order(
-        demo_client: TestClient, double: MeiliDouble) -> None:
+        demo_client: TestClient, meili: MeiliServer) -> None:
     for params in AGREEMENT_QUERIES:
         use_engine("postgres")
         try:
             pg = _search(demo_client, limit=50, **params)
         finally:
             use_engine(None)
-        use_meili(double)
+        use_meili(demo_client, meili.url)
         try:
             me = _search(demo_client, limit=50, **params)
         finally:
-            use_meili(None)
+            use_meili(demo_client, None)
         assert (pg["engine"], me["engine"]) == ("postgres", "meilisearch")
         assert pg["total"] == me["total"], params
         assert pg["facets"] == me["facets"], params
@@ -199,27 +208,23 @@ def test_only_public_fields_reach_meilisearch(double: MeiliDouble, demo_url: str
     'fr\\" OR country = "BRA',
     "x' OR '1'='1",
 ])
-def test_no_user_input_reaches_a_filter_unescaped(hostile: str, double: MeiliDouble) -> None:
+def test_no_user_input_reaches_a_filter_unescaped(hostile: str, meili: MeiliServer) -> None:
     # the builder quotes every value
     clauses = build_filter(SearchQuery(kind=hostile, countries=[hostile]))
     assert f"kind = {filter_literal(hostile)}" in clauses
     # and the double, which parses filters like Meilisearch, reads it as one literal
-    double.searches.clear()
+    meili.double.searches.clear()
     from search.meili import MeiliClient, MeiliEngine
 
-    use_meili(double)
-    try:
-        client = MeiliClient(url="http://meili.test:7700")
-        result = MeiliEngine(client, "authorities").search(SearchQuery(kind=hostile))
-        client.close()
-    finally:
-        use_meili(None)
+    client = MeiliClient(url=meili.url)
+    result = MeiliEngine(client, "authorities").search(SearchQuery(kind=hostile))
     assert result.total == 0  # not "every withdrawn record" nor "every BRA record"
 
 
 def test_injection_through_the_api_is_refused_or_inert(demo_client: TestClient,
-                                                       double: MeiliDouble) -> None:
-    use_meili(double)
+                                                       meili: MeiliServer) -> None:
+    double = meili.double
+    use_meili(demo_client, meili.url)
     try:
         response = demo_client.get("/v1/search", params={"language": 'en" OR country = "BRA'})
         assert response.status_code == 422
@@ -228,27 +233,30 @@ def test_injection_through_the_api_is_refused_or_inert(demo_client: TestClient,
         assert double.searches[-1]["q"] == '" OR status = "withdrawn'
         assert all("withdrawn" not in json.dumps(f) for f in double.searches[-1]["filter"][1:])
     finally:
-        use_meili(None)
+        use_meili(demo_client, None)
 
 
 def test_unreachable_meilisearch_falls_back_to_postgres_and_says_so(
-        demo_client: TestClient, double: MeiliDouble) -> None:
-    use_meili(double)
+        demo_client: TestClient, meili: MeiliServer) -> None:
+    use_meili(demo_client, meili.url)
+    access = demo_client.app.state.meili  # type: ignore[attr-defined]
     try:
         for mode in ("down", "status_5xx"):
-            setattr(double, mode, True)
+            setattr(meili.double, mode, True)
             try:
                 page = _search(demo_client, q="Procuradoria")
             finally:
-                setattr(double, mode, False)
+                setattr(meili.double, mode, False)
             assert page["engine"] == "postgres-fallback"
             assert page["hits"][0]["record"]["ref"] == "DEMO-BRA-PRCI-SP"
-            from app.search.service import reset_meili_backoff
-
-            reset_meili_backoff()
+            # within the back-off, Meilisearch is not asked again, though it is back
+            asked = len(meili.double.requests)
+            assert _search(demo_client, q="Procuradoria")["engine"] == "postgres-fallback"
+            assert len(meili.double.requests) == asked
+            access.reset_backoff()
         assert _search(demo_client, q="Procuradoria")["engine"] == "meilisearch"
     finally:
-        use_meili(None)
+        use_meili(demo_client, None)
 
 
 def test_network_keys_see_only_their_countries(demo_client: TestClient, demo_url: str) -> None:

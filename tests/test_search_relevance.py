@@ -3,7 +3,7 @@
 - ``memory``: the default engine, the in-process index (search/memory.py);
 - ``postgres``: the SQL engine (``CNA_SEARCH_ENGINE=postgres``), on the module's database;
 - ``meilisearch``: the same queries through the Meilisearch engine, against the
-  in-process double of its HTTP API, filled by the relay;
+  double of its HTTP API served on a loopback port, filled by the relay;
 - ``meilisearch-live``: the same again against a real server when ``MEILI_URL`` is set
   (these are *skipped*, not passed, otherwise: pytest reports them as skipped).
 """
@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.core.settings import get_settings
 from tests.meili_double import MeiliDouble
+from tests.meili_server import MeiliServer, serve
 from tests.search_support import demo_client, demo_url, fill_double, use_engine, use_meili
 
 __all__ = ["demo_client", "demo_url"]
@@ -148,42 +150,53 @@ def _engines() -> list[Any]:
 
 
 @pytest.fixture(scope="module")
-def double(demo_url: str) -> MeiliDouble:
-    return fill_double(demo_url)
+def meili(demo_url: str) -> Iterator[MeiliServer]:
+    """The double, holding the module's records, on a loopback port."""
+    with serve(MeiliDouble()) as server:
+        fill_double(server, demo_url)
+        yield server
 
 
 @pytest.fixture(scope="module")
 def live_index(demo_url: str) -> Iterator[None]:
     """Fill a real Meilisearch (MEILI_URL) with the module's records, through reindex."""
+    from app.core.settings import Settings
     from app.db import engine as db_engine
-    from search.meili import configured_client
+    from app.search.indexing import vocabulary
+    from app.search.meili_access import meili_client
     from search.mirror import reindex
 
-    client = configured_client(timeout=30)
+    client = meili_client(Settings(), request_timeout=30)
     assert client is not None
     engine = db_engine.make_engine(demo_url)
-    reindex(engine, client, "authorities")
+    reindex(engine, client, "authorities", vocabulary())
     engine.dispose()
     yield
 
 
 @pytest.fixture(params=_engines())
-def engine_client(request: pytest.FixtureRequest, demo_client: TestClient) \
-        -> Iterator[tuple[str, TestClient]]:
-    saved = os.environ.get("MEILI_URL")
+def engine_client(request: pytest.FixtureRequest) -> Iterator[tuple[str, TestClient]]:
+    if request.param == "meilisearch-live":
+        request.getfixturevalue("live_index")
+    # The app starts without Meilisearch (so with its in-process index); each case then
+    # points it at the engine it is about.
+    live_url = os.environ.pop("MEILI_URL", None)
+    get_settings.cache_clear()
+    demo_client: TestClient = request.getfixturevalue("demo_client")
     if request.param == "postgres":
         use_engine("postgres")
     elif request.param == "meilisearch":
-        use_meili(request.getfixturevalue("double"))
+        use_meili(demo_client, request.getfixturevalue("meili").url)
     elif request.param == "meilisearch-live":
-        request.getfixturevalue("live_index")
+        use_meili(demo_client, live_url)
     try:
         yield request.param, demo_client
     finally:
         use_engine(None)
-        use_meili(None)
-        if saved is not None:
-            os.environ["MEILI_URL"] = saved
+        use_meili(demo_client, None)
+        if live_url is not None:
+            os.environ["MEILI_URL"] = live_url
+            get_settings.cache_clear()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -14,9 +14,10 @@ commands = typer.Typer()
 
 
 def _client(timeout: float = 30.0) -> Any:
-    from search.meili import configured_client
+    from app.core.settings import get_settings
+    from app.search.meili_access import meili_client
 
-    client = configured_client(timeout=timeout)
+    client = meili_client(get_settings(), request_timeout=timeout)
     if client is None:
         err.print("[red]MEILI_URL is not set:[/] search runs on Postgres and there is no "
                   "Meilisearch index to maintain.")
@@ -48,8 +49,9 @@ def worker(
     from app.mail import worker as mail_worker
     from app.proposals import worker as digest_worker
     from app.reminders import worker as reminder_worker
+    from app.search.indexing import vocabulary
+    from app.search.meili_access import meili_client
     from app.webhooks import delivery
-    from search.meili import configured_client, meili_settings
     from search.mirror import BatchOutcome, Relay
 
     require_mail_settings(get_settings())
@@ -86,11 +88,11 @@ def worker(
                                        kwargs={"engine": engine, "stop": stop_event},
                                        daemon=True)
             digests.start()
-        client = configured_client(timeout=30.0)
+        client = meili_client(get_settings(), request_timeout=30.0)
         relay = None
         if client is not None:
-            relay = Relay(engine, client, meili_settings().index, batch_size=batch_size,
-                          poll_interval=poll_interval)
+            relay = Relay(engine, client, get_settings().meili_index, vocabulary(),
+                          batch_size=batch_size, poll_interval=poll_interval)
 
             def report(outcome: BatchOutcome) -> None:
                 if outcome.status == "sent":
@@ -120,8 +122,6 @@ def worker(
             stop()
         finally:
             stop_event.set()
-            if client is not None:
-                client.close()
 
 
 @commands.command("reindex")
@@ -136,9 +136,9 @@ def reindex(
     keep answering from the old index until the swap."""
     from sqlmodel import Session
 
+    from app.core.settings import get_settings
     from app.db import engine as db_engine
-    from search.documents import rebuild_search_documents
-    from search.meili import meili_settings
+    from app.search.indexing import rebuild_search_documents, vocabulary
     from search.mirror import reindex as run_reindex
 
     with open_database():
@@ -155,9 +155,8 @@ def reindex(
             def step(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
 
-            report = run_reindex(engine, client, meili_settings().index, batch=batch_size,
-                                 progress=step)
-        client.close()
+            report = run_reindex(engine, client, get_settings().meili_index, vocabulary(),
+                                 batch=batch_size, progress=step)
         err.print(f"Indexed {report.documents} document(s) up to change {report.high_water_mark}"
                   f", swapped in; replayed {report.replayed} later change(s).")
 
@@ -170,18 +169,17 @@ def search_check(
 ) -> None:
     """Compare (id, version) between Postgres and the Meilisearch index; re-queue drift.
     Exits 1 when drift was found."""
+    from app.core.settings import get_settings
     from app.db import engine as db_engine
-    from search.meili import meili_settings
     from search.mirror import check
 
     with open_database():
         client = _client()
         with progress_bar() as progress:
             task = progress.add_task("Reading the index", total=None)
-            report = check(db_engine.get_engine(), client, meili_settings().index,
+            report = check(db_engine.get_engine(), client, get_settings().meili_index,
                            requeue=requeue,
                            progress=lambda n: progress.update(task, completed=n))
-        client.close()
     summary = {"checked": report.checked, "missing": report.missing, "stale": report.stale,
                "extra": report.extra, "requeued": report.requeued}
     if as_json:

@@ -26,6 +26,22 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path(".cna"), validation_alias=AliasChoices("CNA_DATA_DIR"))
     public_read: bool = Field(default=True, validation_alias=AliasChoices("CNA_PUBLIC_READ"))
     meili_url: str | None = Field(default=None, validation_alias=AliasChoices("MEILI_URL"))
+    meili_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("MEILI_API_KEY", "MEILI_MASTER_KEY"),
+        description="Meilisearch API key (MEILI_MASTER_KEY is read too)",
+    )
+    meili_index: str = Field(
+        default="authorities", min_length=1, validation_alias=AliasChoices("MEILI_INDEX"),
+        description="the Meilisearch index the service searches and the relay fills",
+    )
+    meili_search_timeout: float = Field(
+        default=2.0, gt=0, validation_alias=AliasChoices("MEILI_SEARCH_TIMEOUT"),
+        description="seconds a search waits for Meilisearch before answering from Postgres",
+    )
+    meili_task_timeout: float = Field(
+        default=60.0, gt=0, validation_alias=AliasChoices("MEILI_TASK_TIMEOUT"),
+        description="seconds the relay, reindex and search-check wait for a Meilisearch task",
+    )
     log_level: str = Field(default="info", validation_alias=AliasChoices("CNA_LOG_LEVEL"))
     max_page_size: int = 200
     default_page_size: int = 50

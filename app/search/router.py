@@ -14,6 +14,7 @@ from app.api.responses import body_response, next_link
 from app.authorities.schemas import Channel, Kind
 from app.core.errors import problem_responses
 from app.search import service
+from app.search.meili_access import meili_of
 from app.search.schemas import SearchPage
 
 router = APIRouter(tags=["search"])
@@ -50,7 +51,8 @@ async def search(
                                   cursor=cursor)
     page = await service.answer_in_memory(session, principal, asked, languages)
     if page is None:
-        page = await run_in_threadpool(service.answer, session, principal, asked, languages)
+        page = await run_in_threadpool(service.answer, session, principal, asked, languages,
+                                       meili_of(request))
     headers = {}
     if page["next_cursor"]:
         url = request.url.remove_query_params("offset").include_query_params(

@@ -9,7 +9,6 @@ import html
 import json
 import logging
 import re
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -29,9 +28,9 @@ from app.core.settings import Settings, get_settings
 from app.db.engine import get_engine
 from app.reference.service import cached_reference, resolve_filters
 from app.search.indexing import index_holder, vocabulary
+from app.search.meili_access import MeiliAccess
 from search import memory
 from search.engine import EngineResult, EngineUnavailable, SearchQuery, synonyms
-from search.meili import MeiliEngine, configured_client, meili_settings
 from search.postgres import PostgresEngine
 from search.text import cjk_pieces, fold, has_cjk, match_cost, query_words
 
@@ -40,11 +39,6 @@ log = logging.getLogger(__name__)
 MAX_OFFSET = 10_000
 FACET_NAMES = {"country": "country", "types": "type", "instruments": "instrument",
                "languages": "language"}
-
-# After Meilisearch failed, do not try it again for this long (per process): searches
-# answer from Postgres at once instead of each waiting for a timeout.
-RETRY_AFTER_SECONDS = 5.0
-_meili_down_until = 0.0
 
 
 def _fingerprint(query: SearchQuery) -> str:
@@ -91,31 +85,14 @@ def _local(session: Session, query: SearchQuery) \
     return PostgresEngine(session).search(query), "postgres", None
 
 
-def run_engine(session: Session, query: SearchQuery) -> tuple[EngineResult, str]:
-    """Meilisearch when configured and answering, else the in-process index (or
-    Postgres); and who answered."""
-    global _meili_down_until
-    client = configured_client()
-    if client is None:
-        result, engine, _ = _local(session, query)
-        return result, engine
+def run_engine(session: Session, query: SearchQuery,
+               meili: MeiliAccess) -> tuple[EngineResult, str]:
+    """Meilisearch when it answers, else Postgres (for 5 s after a failure); and who
+    answered."""
     try:
-        if time.monotonic() < _meili_down_until:
-            raise EngineUnavailable("meilisearch failed recently")
-        result = MeiliEngine(client, meili_settings().index).search(query)
-        return result, "meilisearch"
-    except EngineUnavailable as e:
-        if time.monotonic() >= _meili_down_until:
-            log.warning("search falls back to postgres", extra={"reason": str(e)})
-            _meili_down_until = time.monotonic() + RETRY_AFTER_SECONDS
+        return meili.search(query), "meilisearch"
+    except EngineUnavailable:
         return PostgresEngine(session).search(query), "postgres-fallback"
-    finally:
-        client.close()
-
-
-def reset_meili_backoff() -> None:
-    global _meili_down_until
-    _meili_down_until = 0.0
 
 
 def hydrate(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
@@ -231,7 +208,8 @@ def start_offset(query: SearchQuery, offset: int | None, cursor: str | None) -> 
 
 
 def search(session: Session, principal: Principal, query: SearchQuery, offset: int,
-           languages: list[str], raw: bool = False) -> dict[str, Any]:
+           languages: list[str], raw: bool = False,
+           meili: MeiliAccess | None = None) -> dict[str, Any]:
     """One page of hits in the caller's view.  ``query.countries`` is already narrowed
     to what the caller may see (an empty list: nothing).
 
@@ -239,8 +217,8 @@ def search(session: Session, principal: Principal, query: SearchQuery, offset: i
     for ``page_json``."""
     query = replace(query, offset=offset)
     in_memory: tuple[memory.Holder, memory.MemoryIndex] | None = None
-    if get_settings().meili_url:
-        result, engine = run_engine(session, query)
+    if meili is not None:
+        result, engine = run_engine(session, query, meili)
     else:
         result, engine, in_memory = _local(session, query)
     words = query_words(query.q)
@@ -305,13 +283,13 @@ def _query_of(principal: Principal, request: SearchRequest,
 
 
 def answer(session: Session, principal: Principal, request: SearchRequest,
-           languages: list[str]) -> dict[str, Any]:
+           languages: list[str], meili: MeiliAccess | None = None) -> dict[str, Any]:
     """One page for ``request``, hits as JSON text (``page_json``).  It may read the
     database: call it from a worker thread."""
     resolved = resolve_filters(session, list(request.countries), request.type,
                                request.instrument)
     query = _query_of(principal, request, resolved)
-    return search(session, principal, query, query.offset, languages, raw=True)
+    return search(session, principal, query, query.offset, languages, raw=True, meili=meili)
 
 
 async def answer_in_memory(session: Session, principal: Principal, request: SearchRequest,

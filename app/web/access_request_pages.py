@@ -30,6 +30,7 @@ from app.accounts.access_requests_router import AccessRequestIn
 from app.api.deps import SessionDep
 from app.core.problems import FieldError, Problem
 from app.core.settings import get_settings
+from app.search.meili_access import meili_of
 from app.web import i18n, people_service
 from app.web.forms import (
     PreSessionForm,
@@ -67,7 +68,8 @@ def _request_page(request: Request, session: Session, lang: str, *,
                   sent: bool = False, status: int = 200,
                   headers: dict[str, str] | None = None) -> Response:
     # The visitor searches as an anonymous reader would, whoever they are.
-    choices = people_service.find_authorities(session, ANONYMOUS, q, _prefs(lang))
+    choices = people_service.find_authorities(session, ANONYMOUS, q, _prefs(lang),
+                                              meili_of(request))
     chosen = values.get("authority_id", "")
     if chosen and chosen not in {c.id for c in choices}:
         try:
