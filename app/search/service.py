@@ -7,7 +7,6 @@ import binascii
 import hashlib
 import html
 import json
-import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -33,8 +32,6 @@ from search import memory
 from search.engine import EngineResult, EngineUnavailable, SearchQuery, synonyms
 from search.postgres import PostgresEngine
 from search.text import cjk_pieces, fold, has_cjk, match_cost, query_words
-
-log = logging.getLogger(__name__)
 
 MAX_OFFSET = 10_000
 FACET_NAMES = {"country": "country", "types": "type", "instruments": "instrument",
