@@ -46,9 +46,10 @@ test-pg15: install ## the whole suite again, on Debian's PostgreSQL 15 (started 
 	CNA_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS); status=$$?; \
 	$(BIN)/python -m app.db.local_postgres destroy --bin-dir $(PG15_BIN) --data-dir $(PG15_DATA); exit $$status
 
-lint: install ## ruff and mypy
+lint: install ## ruff, mypy and the import contracts (pyproject.toml [tool.importlinter])
 	$(BIN)/ruff check .
 	$(BIN)/mypy app search seed_data tests
+	$(BIN)/lint-imports --no-cache
 
 format: install ## apply ruff's formatter and import sorting
 	$(BIN)/ruff check --fix .

@@ -1,0 +1,82 @@
+"""Dependencies in one direction: the import contracts hold (the same check as
+``make lint``), migrations import no application code, and the search listener is
+attached at start-up, once."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import grimp
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+
+from app.search import indexing
+from tests.import_contracts import import_cycles
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _imported_roots(path: Path) -> set[str]:
+    roots: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_no_migration_imports_application_code() -> None:
+    migrations = sorted((ROOT / "migrations" / "versions").glob("*.py"))
+    assert len(migrations) > 10
+    offenders = {m.name: roots & {"app", "search", "seed_data"}
+                 for m in migrations if (roots := _imported_roots(m)) & {"app", "search",
+                                                                           "seed_data"}}
+    assert offenders == {}
+
+
+def test_the_import_contracts_hold() -> None:
+    done = subprocess.run([str(Path(sys.executable).parent / "lint-imports"),
+                           "--no-cache"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 kept, 0 broken" in done.stdout
+
+
+def test_import_cycles_are_the_strongly_connected_modules() -> None:
+    graph = grimp.ImportGraph()
+    for importer, imported in [("p.a", "p.b"), ("p.b", "p.c"), ("p.c", "p.a"),
+                               ("p.c", "p.d"), ("p.d", "p.e"), ("p.e", "p.d"),
+                               ("p.f", "p.a"), ("p.g", "q.x"), ("q.x", "p.g")]:
+        graph.add_import(importer=importer, imported=imported)
+    assert import_cycles(graph, "p") == [["p.a", "p.b", "p.c"], ["p.d", "p.e"]]
+    assert import_cycles(graph, "q") == []  # the cycle through p is not inside q
+
+
+def test_the_search_listener_is_attached_once_however_often_it_is_installed() -> None:
+    listener = indexing._tell_the_in_process_index
+    indexing.install_search_listener()
+    indexing.install_search_listener()
+    assert event.contains(OrmSession, "after_commit", listener)
+    registered = [fn for fn in OrmSession().dispatch.after_commit if fn is listener]
+    assert len(registered) == 1
+
+
+def test_importing_attaches_nothing_and_create_app_attaches_the_listener() -> None:
+    # (app.main itself builds its module-level ``app`` for uvicorn, so importing it
+    # attaches the listener through create_app)
+    script = (
+        "from sqlalchemy import event\n"
+        "from sqlalchemy.orm import Session\n"
+        "import app.cli.main, app.authorities.service, app.search.service\n"
+        "from app.search.indexing import _tell_the_in_process_index as listener\n"
+        "print(event.contains(Session, 'after_commit', listener))\n"
+        "from app.main import create_app\n"
+        "create_app()\n"
+        "print(event.contains(Session, 'after_commit', listener))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["False", "True"]
