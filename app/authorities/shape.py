@@ -19,6 +19,7 @@ same walk written generically, which emits a missing key with the field's defaul
 from __future__ import annotations
 
 import copy
+import itertools
 import types
 import typing
 from collections.abc import Callable
@@ -154,7 +155,7 @@ def _expression(source: str, shape: Shape, names: typing.Iterator[str],
 def _compiled(public: bool) -> Callable[[Document], Document]:
     """The shaping function of one view, compiled from the model's shape once."""
     shape = public_record_shape() if public else record_shape()
-    names = (f"_{n}" for n in range(1_000_000))
+    names = (f"_{n}" for n in itertools.count())
     body = _expression("document", shape, names, RESTRICTABLE if public else ())
     namespace: dict[str, Any] = {}
     exec(f"def shape_document(document):\n    return {body}\n", namespace)
