@@ -10,13 +10,31 @@ it.  What it does, after the documentation (v1.x):
 - indexes (create, get, delete), settings (PATCH merges, GET), documents (POST add or
   replace, PUT add or update, delete-batch, GET with ``fields``/``limit``/``offset``),
   ``/swap-indexes``, ``/health``;
-- search: ``q`` with the index's searchable attributes, typo tolerance
-  (``minWordSizeForTypos``), prefix on the last word, word synonyms, the ``last``
-  matching strategy; ranking by words, typo, attribute, exactness, then ``sort``
-  (proximity is not modelled); ``filter`` (string or array form, ``=``, ``!=``, ``IN``,
-  ``AND``, ``OR``, ``NOT``, parentheses; only filterable attributes, else
-  ``invalid_search_filter``); ``facets``; ``offset``/``limit``;
+- search: ``q`` with the index's searchable attributes; ``filter`` (string or array
+  form, ``=``, ``!=``, ``IN``, ``AND``, ``OR``, ``NOT``, parentheses; only filterable
+  attributes, else ``invalid_search_filter``); ``facets``; ``offset``/``limit``;
   ``attributesToRetrieve``.
+
+It imports nothing from the project: what it finds and in which order is a model of
+Meilisearch's documented behaviour, not of our engines, so a golden case that fails
+here says that Meilisearch differs (the case says so, in tests/test_search_relevance.py).
+
+- words: ``CharabiaModel``, after charabia's README and the "Tokenization" and
+  "Language" pages (separators, per-script normalization, CamelCase, Arabic article,
+  Chinese by jieba, Japanese by an IPA dictionary, ``localizedAttributes``); at most the
+  first ten words of a query;
+- typos: ``typo_budget`` (``minWordSizeForTypos``, "Typo tolerance settings"),
+  ``typo_cost`` (Damerau-Levenshtein on the whole word, a first-letter typo counts two,
+  "Typo tolerance calculations" and "Typo tolerance vs fuzzy search") and
+  ``prefix_typo_cost`` (the last query word is a prefix, unless a separator follows it);
+  word synonyms;
+- ranking: the index's ``rankingRules`` in their order ("Ranking rules": words with the
+  ``last`` matching strategy, typo, proximity, attribute, sort, exactness; see
+  ``MeiliDouble._rank`` for how simply each is modelled).
+
+Not modelled: split and concatenated query words, multi-word synonyms, stop words,
+``disableOnAttributes``, phrase search, the German compound segmenter, Chinese kvariant
+conversion, Thai and Korean dictionaries.
 
 Failure modes, switched on by the test: ``down`` (connection refused),
 ``status_5xx`` (every call answers 503), ``fail_tasks`` (tasks end ``failed``),
@@ -26,19 +44,22 @@ tasks fail).
 
 from __future__ import annotations
 
+import fnmatch
 import itertools
 import json
 import re
 import threading
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-
-from search.text import distance, fold, tokens
+from rapidfuzz.distance import OSA
 
 _DOC_ID = re.compile(r"^[A-Za-z0-9_-]{1,511}$")
+MAX_QUERY_WORDS = 10  # "Meilisearch only considers the first ten words of a query"
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "displayedAttributes": ["*"],
@@ -68,6 +89,7 @@ class Index:
     settings: dict[str, Any] = field(default_factory=lambda: json.loads(
         json.dumps(DEFAULT_SETTINGS)))
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    analysed: dict[str, list[Occurrence]] = field(default_factory=dict)
     created_at: str = field(default_factory=_now)
 
 
@@ -121,6 +143,7 @@ class MeiliDouble(httpx.BaseTransport):
         # (index, document id, version) in the order documents were applied
         self.applied: list[tuple[str, str, Any]] = []
         self._lock = threading.Lock()
+        self.tokenizer = CharabiaModel()
 
     # ------------------------------------------------------------------ transport
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -211,6 +234,7 @@ class MeiliDouble(httpx.BaseTransport):
         elif task.type == "settingsUpdate":
             assert uid is not None
             index = self._index_for_write(uid)
+            index.analysed.clear()
             for key, value in p.items():
                 if isinstance(value, dict) and isinstance(index.settings.get(key), dict) \
                         and key not in ("synonyms",):
@@ -231,6 +255,7 @@ class MeiliDouble(httpx.BaseTransport):
             for doc in documents:
                 key = str(doc[pk])
                 self.applied.append((index.uid, key, doc.get("version")))
+                index.analysed.pop(key, None)
                 if merge and key in index.documents:
                     index.documents[key] = {**index.documents[key], **doc}
                 else:
@@ -240,6 +265,7 @@ class MeiliDouble(httpx.BaseTransport):
             index = self._index_for_write(uid)
             for key in p:
                 index.documents.pop(str(key), None)
+                index.analysed.pop(str(key), None)
         elif task.type == "indexSwap":
             for swap in p:
                 a, b = swap["indexes"]
@@ -339,25 +365,20 @@ class MeiliDouble(httpx.BaseTransport):
             if attr not in settings["sortableAttributes"]:
                 raise ApiError(400, "invalid_search_sort",
                                f"Attribute `{attr}` is not sortable.")
-        words = tokens(body.get("q") or "")[:10]
-        candidates = [d for d in index.documents.values() if predicate(d)]
+        query = body.get("q") or ""
+        words = self.tokenizer.words(query)[:MAX_QUERY_WORDS]
+        # a separator after the last word means the user finished typing it
+        prefix_last = bool(query) and _is_word_char(query[-1])
+        candidates = [(key, d) for key, d in index.documents.items() if predicate(d)]
+        matches = self._word_matches(index, words, prefix_last, settings)
         scored: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
-        for doc in candidates:
-            score = self._score(doc, words, settings)
+        for key, doc in candidates:
+            score = self._rank(doc, self._analysed(index, key), matches, sort, settings)
             if score is None:
                 continue
             scored.append((score, doc))
 
-        def sort_key(item: tuple[tuple[Any, ...], dict[str, Any]]) -> tuple[Any, ...]:
-            score, doc = item
-            extra = []
-            for s in sort:
-                attr, _, direction = s.partition(":")
-                value = str(doc.get(attr, ""))
-                extra.append(value if direction != "desc" else _Reverse(value))
-            return (*score, *extra)
-
-        scored.sort(key=sort_key)
+        scored.sort(key=lambda item: item[0])
         offset = int(body.get("offset", 0))
         limit = int(body.get("limit", 20))
         total = min(len(scored), settings["pagination"]["maxTotalHits"])
@@ -382,57 +403,142 @@ class MeiliDouble(httpx.BaseTransport):
             answer["facetDistribution"] = distribution
         return answer
 
-    @staticmethod
-    def _attribute_tokens(doc: dict[str, Any], settings: dict[str, Any]) \
-            -> list[set[str]]:
-        attrs = settings["searchableAttributes"]
-        if attrs == ["*"]:
-            attrs = list(doc)
-        out = []
-        for attr in attrs:
-            out.append({t for s in _strings(doc.get(attr)) for t in tokens(s)})
+    def _analysed(self, index: Index, key: str) -> list[Occurrence]:
+        """The words of a document's searchable attributes (kept until it changes)."""
+        if key not in index.analysed:
+            doc = index.documents[key]
+            settings = index.settings
+            attributes = settings["searchableAttributes"]
+            if attributes == ["*"]:
+                attributes = list(doc)
+            occurrences: list[Occurrence] = []
+            value_number = 0
+            for rank, attribute in enumerate(attributes):
+                for path, text in _values(doc.get(attribute), attribute):
+                    locales = _locales_of(path, settings.get("localizedAttributes"))
+                    for position, token in enumerate(self.tokenizer.words(text, locales)):
+                        occurrences.append(Occurrence(token, rank, value_number, position))
+                    value_number += 1
+            index.analysed[key] = occurrences
+        return index.analysed[key]
+
+    def _word_matches(self, index: Index, words: list[str], prefix_last: bool,
+                      settings: dict[str, Any]) -> list[dict[str, tuple[int, bool]]]:
+        """For each query word, the indexed words that answer it: token -> (typos,
+        exact).  Exact, a synonym (exact too), the last word as a prefix (with typos,
+        within its budget), else a typo within the word's budget."""
+        typo = settings["typoTolerance"]
+        synonyms: dict[str, set[str]] = {}
+        for key, alternatives in settings["synonyms"].items():
+            key_words = self.tokenizer.words(key)
+            if len(key_words) == 1:
+                synonyms.setdefault(key_words[0], set()).update(
+                    w for v in alternatives for w in self.tokenizer.words(v)[:1])
+        vocabulary = {o.token for key in index.documents for o in self._analysed(index, key)}
+        out: list[dict[str, tuple[int, bool]]] = []
+        for i, word in enumerate(words):
+            budget = typo_budget(word, typo)
+            prefix = prefix_last and i == len(words) - 1
+            answers: dict[str, tuple[int, bool]] = {}
+            for token in vocabulary:
+                if token == word or token in synonyms.get(word, ()):
+                    answers[token] = (0, True)
+                    continue
+                cost = prefix_typo_cost(word, token, budget) if prefix \
+                    else typo_cost(word, token, budget)
+                if cost is not None:
+                    answers[token] = (cost, False)
+            out.append(answers)
         return out
 
-    def _score(self, doc: dict[str, Any], words: list[str],
-               settings: dict[str, Any]) -> tuple[Any, ...] | None:
-        if not words:
-            return (0,)
-        typo = settings["typoTolerance"]
-        one = typo["minWordSizeForTypos"]["oneTypo"]
-        two = typo["minWordSizeForTypos"]["twoTypos"]
-        synonyms = {fold(k): [fold(v) for v in vs] for k, vs in settings["synonyms"].items()}
-        per_attr = self._attribute_tokens(doc, settings)
-        results: list[tuple[int, int, int] | None] = []
-        for i, word in enumerate(words):
-            last = i == len(words) - 1
-            budget = 0 if not typo["enabled"] else 2 if len(word) >= two else \
-                1 if len(word) >= one else 0
-            best: tuple[int, int, int] | None = None  # (typos, attribute, not exact)
-            alternatives = synonyms.get(word, [])
-            for rank, toks in enumerate(per_attr):
-                for tok in toks:
-                    cost: tuple[int, int, int] | None = None
-                    if tok == word or tok in alternatives:
-                        cost = (0, rank, 0)
-                    elif last and len(word) >= 2 and tok.startswith(word):
-                        cost = (0, rank, 1)
-                    elif budget:
-                        d = distance(word, tok, budget)
-                        if d <= budget:
-                            cost = (d, rank, 1)
-                    if cost is not None and (best is None or cost < best):
-                        best = cost
-            results.append(best)
-        matched = 0
-        for r in results:  # matching strategy "last": the first k words
-            if r is None:
+    @staticmethod
+    def _rank(doc: dict[str, Any], occurrences: list[Occurrence],
+              matches: list[dict[str, tuple[int, bool]]], sort: list[str],
+              settings: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The document's bucket for each ranking rule, in the index's order, or None
+        when it does not match.  After "Ranking rules":
+
+        - words: the matching strategy ``last``: all query words first, then fewer,
+          dropping words from the end of the query;
+        - typo: the fewest typos of each matched word, summed;
+        - proximity: for each pair of neighbouring query words, the distance between
+          them in one attribute value (one more when reversed), at most 7, and 8 when
+          they are never in the same value (a simplification of Meilisearch's);
+        - attribute (attributeRank then wordPosition): the rank in
+          ``searchableAttributes`` of the best attribute of each word, summed, then the
+          word's first position there;
+        - exactness: an attribute value that is exactly the query, then one that starts
+          with it, then the number of matched words that were not matched exactly;
+        - sort: the ``sort`` parameter of the search; ``attr:asc``/``attr:desc`` rules
+          too.  Ties keep the order in which documents were added.
+        """
+        found: list[list[tuple[Occurrence, int, bool]]] = []
+        for answers in matches:
+            hits = [(o, *answers[o.token]) for o in occurrences if o.token in answers]
+            if not hits:
                 break
-            matched += 1
-        if matched == 0:
+            found.append(hits)
+        if matches and not found:
             return None
-        first = [r for r in results[:matched] if r is not None]
-        return (-matched, sum(r[0] for r in first), sum(r[1] for r in first),
-                sum(r[2] for r in first))
+        buckets: list[Any] = []
+        for rule in settings["rankingRules"]:
+            if rule == "words":
+                buckets.append(-len(found))
+            elif rule == "typo":
+                buckets.append(sum(min(t for _, t, _ in hits) for hits in found))
+            elif rule == "proximity":
+                buckets.append(sum(_proximity(a, b) for a, b in itertools.pairwise(found)))
+            elif rule in ("attribute", "attributeRank", "wordPosition"):
+                ranks = [min(o.attribute for o, _, _ in hits) for hits in found]
+                positions = [min(o.position for o, _, _ in hits if o.attribute == rank)
+                             for hits, rank in zip(found, ranks, strict=True)]
+                if rule != "wordPosition":
+                    buckets.append(sum(ranks))
+                if rule != "attributeRank":
+                    buckets.append(sum(positions))
+            elif rule == "exactness":
+                buckets.append(_exactness(occurrences, found))
+            elif rule == "sort":
+                buckets.extend(_sort_values(doc, sort))
+            elif ":" in rule:
+                buckets.extend(_sort_values(doc, [rule]))
+        return tuple(buckets)
+
+
+def _proximity(first: list[tuple[Occurrence, int, bool]],
+               second: list[tuple[Occurrence, int, bool]]) -> int:
+    best = 8
+    for a, _, _ in first:
+        for b, _, _ in second:
+            if a.value == b.value:
+                gap = b.position - a.position
+                best = min(best, gap if gap > 0 else 1 - gap, 7)
+    return best
+
+
+def _exactness(occurrences: list[Occurrence],
+               found: list[list[tuple[Occurrence, int, bool]]]) -> tuple[int, int]:
+    inexact = sum(1 for hits in found if not any(exact for _, _, exact in hits))
+    exact_words = [{o.token for o, _, exact in hits if exact} for hits in found]
+    values: dict[int, list[str]] = {}
+    for o in occurrences:
+        values.setdefault(o.value, []).append(o.token)
+    whole = 2
+    for tokens_of_value in values.values():
+        head = tokens_of_value[:len(exact_words)]
+        if len(head) == len(exact_words) and all(
+                t in wanted for t, wanted in zip(head, exact_words, strict=True)):
+            whole = min(whole, 0 if len(tokens_of_value) == len(exact_words) else 1)
+    return whole, inexact
+
+
+def _sort_values(doc: dict[str, Any], sort: list[str]) -> list[Any]:
+    values: list[Any] = []
+    for s in sort:
+        attr, _, direction = s.partition(":")
+        value = str(doc.get(attr, ""))
+        values.append(value if direction != "desc" else _Reverse(value))
+    return values
 
 
 class _Reverse:
@@ -449,16 +555,219 @@ class _Reverse:
         return hash(self.value)
 
 
-def _strings(value: Any) -> list[str]:
+# ---------------------------------------------------------------------- tokenizer
+# A model of charabia, the tokenizer Meilisearch runs on documents and queries alike.
+_HAN = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
+_KANA = ((0x3040, 0x309F), (0x30A0, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F))
+_THAI = ((0x0E00, 0x0E7F),)
+_ARABIC_LETTERS = str.maketrans({"\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627",
+                                 "\u0671": "\u0627", "\u0649": "\u064a", "\u0629": "\u0647",
+                                 "\u0640": None})
+_LATIN_SPOOFS = str.maketrans({"đ": "d", "ð": "d", "ı": "i"})
+_ARTICLE = "\u0627\u0644"  # ال
+_GAP = 1000  # position gap between two values of one attribute (beyond any proximity)
+
+
+def _in(ch: str, ranges: tuple[tuple[int, int], ...]) -> bool:
+    code = ord(ch)
+    return any(lo <= code <= hi for lo, hi in ranges)
+
+
+def _script(ch: str) -> str:
+    if _in(ch, _HAN):
+        return "han"
+    if _in(ch, _KANA):
+        return "kana"
+    if _in(ch, _THAI):
+        return "thai"
+    try:
+        return unicodedata.name(ch).split(" ", 1)[0].lower()
+    except ValueError:
+        return "unknown"
+
+
+def _is_word_char(ch: str) -> bool:
+    """Letters, digits and combining marks; everything else (spaces, punctuation, ``_``,
+    ``'``, ``-``…) separates words, as charabia's default separators do."""
+    return unicodedata.category(ch)[0] in "LNM"
+
+
+def _camel_case(word: str) -> list[str]:
+    """charabia's Latin CamelCase segmentation: a cut before an upper-case letter that
+    follows a lower-case one ("GmbH" → "Gmb", "H"; "BCPI" stays whole)."""
+    parts: list[str] = []
+    start = 0
+    for i in range(1, len(word)):
+        if word[i].isupper() and word[i - 1].islower():
+            parts.append(word[start:i])
+            start = i
+    parts.append(word[start:])
+    return parts
+
+
+def _normalize(word: str, script: str) -> str:
+    """charabia's normalizers per script: compatibility decomposition everywhere; Latin
+    lower-cased, nonspacing marks removed, Đ/ð and ı mapped; Cyrillic, Greek and Georgian
+    lower-cased with their marks kept (ё stays apart from е), Greek final sigma; Arabic
+    and Hebrew nonspacing marks removed, Arabic tatweel dropped and alef, yeh and taa
+    marbuta unified; Thai nonspacing marks removed."""
+    text = unicodedata.normalize("NFKD", word)
+    if script == "latin":
+        text = "".join(c for c in text.lower() if unicodedata.category(c) != "Mn")
+        return text.translate(_LATIN_SPOOFS)
+    if script in ("cyrillic", "georgian"):
+        return text.lower()
+    if script == "greek":
+        return text.lower().replace("ς", "σ")
+    if script in ("arabic", "hebrew", "thai"):
+        text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+        return text.translate(_ARABIC_LETTERS) if script == "arabic" else text
+    return text.lower()
+
+
+class CharabiaModel:
+    """Words of a text as Meilisearch's tokenizer, charabia, makes them.
+
+    What is modelled, after charabia's README and Meilisearch's "Tokenization",
+    "Language" and "Data types" pages:
+
+    - segmentation by separators: charabia cuts non-CJK text at Unicode word boundaries
+      and its separators; here a word is a run of letters, digits and combining marks;
+    - Latin CamelCase segmentation (``_camel_case``); the German compound decomposition
+      is not modelled;
+    - Arabic ``ال`` segmentation: the article is cut off a word as its own token;
+    - normalization per script (``_normalize``); Chinese kvariant conversion
+      (traditional to simplified) is not modelled;
+    - Chinese: dictionary segmentation by jieba, as charabia does (its ``cut`` without the
+      hidden Markov model), through rjieba, the binding of the same jieba-rs crate;
+    - Japanese: lindera with the IPA dictionary in charabia; here janome, a segmenter on
+      the same mecab-ipadic dictionary (the cuts can still differ at the margins);
+    - which of the two a Han run gets: the attribute's ``localizedAttributes`` locale
+      (``cmn`` or ``jpn``) when it has one; otherwise, as language detection does, a run
+      with kana is Japanese and a run of Han alone is Chinese.  The query has no attribute
+      (the engine sends no ``locales``), so it is detected the same way;
+    - Thai is segmented by a dictionary in charabia; here a Thai run is kept whole, and
+      Korean is cut at its spaces only (no lindera KO-dict).
+    """
+
+    def __init__(self) -> None:
+        self._jieba: Any = None
+        self._janome: Any = None
+
+    def _chinese(self, run: str) -> list[str]:
+        if self._jieba is None:
+            import rjieba
+            self._jieba = rjieba.Jieba()
+        return list(self._jieba.cut(run, False))
+
+    def _japanese(self, run: str) -> list[str]:
+        if self._janome is None:
+            from janome.tokenizer import Tokenizer
+            self._janome = Tokenizer(wakati=True)
+        return [str(w) for w in self._janome.tokenize(run)]
+
+    def words(self, text: str, locales: Sequence[str] = ()) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(text):
+            ch = text[i]
+            if not _is_word_char(ch):
+                i += 1
+                continue
+            if _script(ch) in ("han", "kana"):
+                j = i
+                while j < len(text) and (_script(text[j]) in ("han", "kana")
+                                         or unicodedata.category(text[j]) == "Mn"):
+                    j += 1
+                run = text[i:j]
+                japanese = "jpn" in locales or ("cmn" not in locales and any(
+                    _script(c) == "kana" for c in run))
+                pieces = self._japanese(run) if japanese else self._chinese(run)
+                out.extend(unicodedata.normalize("NFKD", p) for p in pieces
+                           if any(_is_word_char(c) for c in p))
+                i = j
+                continue
+            j = i
+            while j < len(text) and _is_word_char(text[j]) \
+                    and _script(text[j]) not in ("han", "kana"):
+                j += 1
+            word = text[i:j]
+            script = next((_script(c) for c in word if c.isalpha()), "digit")
+            if script == "latin":
+                out.extend(_normalize(p, script) for p in _camel_case(word))
+            elif script == "arabic" and word.startswith(_ARTICLE) and len(word) > 3:
+                out.extend([_ARTICLE, _normalize(word[2:], script)])
+            else:
+                out.append(_normalize(word, script))
+            i = j
+        return [w for w in out if w]
+
+
+def _locales_of(path: str, localized: list[dict[str, Any]] | None) -> tuple[str, ...]:
+    """The locales ``localizedAttributes`` gives the attribute at ``path``."""
+    for rule in localized or []:
+        if any(fnmatch.fnmatchcase(path, pattern) for pattern in rule["attributePatterns"]):
+            return tuple(rule["locales"])
+    return ()
+
+
+def _values(value: Any, path: str) -> list[tuple[str, str]]:
+    """(attribute path, text) of every string under ``value`` (nested objects give
+    ``name.zh``; array elements keep their attribute's path)."""
     if value is None:
         return []
     if isinstance(value, str):
-        return [value]
+        return [(path, value)]
     if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
+        return [pv for k, v in value.items() for pv in _values(v, f"{path}.{k}")]
     if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return [str(value)]
+        return [pv for v in value for pv in _values(v, path)]
+    return [(path, str(value))]
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    token: str
+    attribute: int  # rank in searchableAttributes
+    value: int      # which string of the document (proximity holds inside one)
+    position: int   # word position inside that string
+
+
+def typo_cost(word: str, token: str, budget: int) -> int | None:
+    """Typos from ``word`` (asked) to ``token`` (indexed), or None beyond ``budget``.
+
+    Meilisearch counts typos as a Damerau-Levenshtein distance (a transposition of
+    neighbours is one typo; the restricted form, as a Levenshtein automaton builds it)
+    over the whole word, and a typo on the first letter counts as two ("Typo tolerance
+    vs fuzzy search": "First-character typo costs 2")."""
+    if budget <= 0:
+        return None
+    d = OSA.distance(word, token, score_cutoff=budget)
+    if d > budget:
+        return None
+    if word[:1] != token[:1]:
+        return 2 if budget >= 2 else None
+    return d
+
+
+def prefix_typo_cost(word: str, token: str, budget: int) -> int | None:
+    """As ``typo_cost``, for the last query word, which Meilisearch matches as a prefix
+    (a prefix Levenshtein automaton): the fewest typos to any beginning of ``token``."""
+    if token.startswith(word):
+        return 0
+    costs = [typo_cost(word, token[:n], budget)
+             for n in range(max(1, len(word) - budget), min(len(token), len(word) + budget) + 1)]
+    found = [c for c in costs if c is not None]
+    return min(found) if found else None
+
+
+def typo_budget(word: str, typo: dict[str, Any]) -> int:
+    """``minWordSizeForTypos``: one typo from ``oneTypo`` letters (5 by default), two from
+    ``twoTypos`` (9); ``disableOnWords`` and ``enabled: false`` allow none."""
+    if not typo.get("enabled", True) or word in typo.get("disableOnWords", []):
+        return 0
+    sizes = typo["minWordSizeForTypos"]
+    return 2 if len(word) >= sizes["twoTypos"] else 1 if len(word) >= sizes["oneTypo"] else 0
 
 
 # ---------------------------------------------------------------------- filters

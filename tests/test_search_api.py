@@ -73,6 +73,21 @@ AGREEMENT_QUERIES: list[dict[str, Any]] = [
     {"q": "cooperation"}, {"q": "extradition", "country": ["MEX", "ESP"]},
     {"q": "ministry of justice", "type": "extradition"},
     {"q": "", "language": "fr"}, {"q": "maritime", "kind": "competent_authority"}]
+# Agreement queries that Meilisearch, by its documented behaviour (which the double
+# models), answers otherwise than our engines: query -> (what differs, why).
+MEILISEARCH_DIFFERS: dict[str, tuple[str, str]] = {
+    "cooperation": (
+        "more hits", "its last query word is a prefix that may carry typos, two from nine "
+        "letters (a first-letter typo counting two): 'operation', a beginning of "
+        "'operations', is two typos from 'cooperation'"),
+    "ministry of justice": (
+        "order", "it ranks by its rules one after the other (words, typo, proximity, "
+        "attribute and word position, exactness, then the sort by id), not by one "
+        "weighted score: the same hits, the equally good ones in another order"),
+    "maritime": (
+        "order", "as above, with one word: its attribute rule also ranks by the word's "
+        "position in the attribute, and exactness by a value that is exactly the query"),
+}
 
 
 def test_postgres_and_meilisearch_agree_on_totals_facets_and_order(
@@ -89,10 +104,21 @@ def test_postgres_and_meilisearch_agree_on_totals_facets_and_order(
         finally:
             use_meili(demo_client, None)
         assert (pg["engine"], me["engine"]) == ("postgres", "meilisearch")
+        differs = MEILISEARCH_DIFFERS.get(params["q"], ("", ""))[0]
+        if differs == "more hits":
+            assert me["total"] > pg["total"], params
+            for facet, counts in pg["facets"].items():
+                assert all(me["facets"][facet].get(value, 0) >= n
+                           for value, n in counts.items()), (params, facet)
+            continue
         assert pg["total"] == me["total"], params
         assert pg["facets"] == me["facets"], params
-        assert [h["record"]["id"] for h in pg["hits"]] == \
-            [h["record"]["id"] for h in me["hits"]], params
+        pg_ids = [h["record"]["id"] for h in pg["hits"]]
+        me_ids = [h["record"]["id"] for h in me["hits"]]
+        if differs == "order":
+            assert pg_ids != me_ids, params
+            continue
+        assert pg_ids == me_ids, params
 
 
 @pytest.mark.parametrize("params", [
@@ -137,7 +163,8 @@ def test_paging_by_cursor_and_by_offset_cover_every_hit_once(either: TestClient)
         if not page["next_cursor"]:
             break
         params = {"q": "cooperation", "limit": 4, "cursor": page["next_cursor"]}
-    assert seen == [h["record"]["id"] for h in full["hits"]][:len(seen)]
+    # the full page holds at most 100 hits (Meilisearch finds more than 100 here)
+    assert seen[:len(full["hits"])] == [h["record"]["id"] for h in full["hits"]]
     assert len(seen) == full["total"] == len(set(seen))
     by_offset = _search(either, q="cooperation", limit=4, offset=4)
     assert [h["record"]["id"] for h in by_offset["hits"]] == seen[4:8]
