@@ -293,15 +293,15 @@ def test_a_failed_rendering_leaves_no_half_written_file(
         db_url: str, tmp_path: Path, directory: dict[str, Any],
         monkeypatch: pytest.MonkeyPatch) -> None:
     from app.cli.main import app as cli
-    from app.publications import service
+    from app.publications import parallel, service
 
     out = tmp_path / "directory.pdf"
     out.write_bytes(b"the previous edition")
 
-    def broken(html: str) -> bytes:
+    def broken(directory: service.Directory, *args: Any, **kwargs: Any) -> bytes:
         raise RuntimeError("the layout engine gave up")
 
-    monkeypatch.setattr(service, "render_pdf", broken)
+    monkeypatch.setattr(parallel, "publish_pdf", broken)
     with settings_env(DATABASE_URL=db_url):
         result = CliRunner().invoke(cli, ["publish", "-o", str(out)])
     assert result.exit_code != 0
@@ -397,3 +397,28 @@ def test_the_new_designation_type_and_interpol_requests_are_published(
     expected = (f'{french["interpol_requests"]["fr"]}: {french["interpol_urgent"]["fr"]}, '
                 f'{french["interpol_provisional_arrest"]["fr"]}')
     assert expected in html_lib.unescape(html)
+
+
+def test_parts_laid_out_in_other_processes_keep_contents_and_page_numbers_right(
+        session: Session, directory: dict[str, Any]) -> None:
+    from app.authorities.documents import View
+    from app.publications import parallel, service
+
+    query = service.PublicationQuery(lang="en", view=View.full,
+                                     changes_since=datetime(2000, 1, 1).date())
+    read = service.read_directory(get_engine(), query)
+    runs = parallel.split_states(read.states, 3)
+    assert len(runs) == 3 and [s for run in runs for s in run] == read.states
+    pages = _pages(parallel.publish_pdf(read, processes=3))
+    # Every page after the cover carries its own number at its foot, across the parts.
+    for number, page in enumerate(pages[1:], start=2):
+        assert page.split()[-1] == str(number), (number, page[-80:])
+    contents = re.sub(r"\s+", " ", pages[1])
+    listed = re.findall(r"([A-Z][a-z]+) \.+ ?(\d+)", contents)
+    assert [name for name, _ in listed] == [s.name for s in read.states]
+    for name, number in listed:
+        # The State's heading (and the rule of its own page) is on the page the contents give.
+        assert pages[int(number) - 1].lstrip().startswith(name), (name, number)
+    annex = re.search(r"Annex: changes since January 1, 2000 \.+ ?(\d+)", contents)
+    assert annex is not None
+    assert pages[int(annex.group(1)) - 1].lstrip().startswith("Annex: changes since")

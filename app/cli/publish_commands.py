@@ -61,6 +61,9 @@ def register(app: typer.Typer) -> None:
             = None,
         html: Annotated[bool, typer.Option(help="Write the HTML of the print view "
                                                 "instead of the PDF")] = False,
+        processes: Annotated[int | None, typer.Option(
+            min=1, help="Lay the body out in this many processes at once (default: 2, "
+                        "or 1 on a single core)")] = None,
     ) -> None:
         """Publish the directory as a printable PDF in one of the six UN languages, from one
         consistent snapshot (its feed cursor is on the cover and printed on stderr)."""
@@ -72,7 +75,7 @@ def register(app: typer.Typer) -> None:
         from app.cli.common import progress_bar as _progress
         from app.core.problems import Problem
         from app.db import engine as db_engine
-        from app.publications import service
+        from app.publications import parallel, service
 
         # The operator reads everything, as the secretariat does.
         operator = Principal(role=Role.secretariat)
@@ -95,18 +98,17 @@ def register(app: typer.Typer) -> None:
                     progress.update(reading, total=total, advance=records)
 
                 directory = service.read_directory(engine, query, progress=advance)
-                document = service.render_html(directory)
                 if not html:
                     laying_out = progress.add_task("Laying out pages", total=None)
 
                     def laid_out(page: int) -> None:
                         progress.update(laying_out, description=f"Laying out page {page}")
 
-                    data = service.render_pdf(document, on_page=laid_out)
+                    data = parallel.publish_pdf(directory, processes, on_page=laid_out)
                     progress.update(laying_out, description="Laid out", total=1,
                                     completed=1)
                 else:
-                    data = document.encode("utf-8")
+                    data = service.render_html(directory).encode("utf-8")
             write_atomically(output, data)
         err.print(f"[green]Published {directory.records} authorit(y/ies) of "
                   f"{len(directory.states)} State(s) to {output}.[/green]")

@@ -16,7 +16,7 @@ from app.api.deps import SessionDep
 from app.authorities.documents import View
 from app.core.errors import problem_responses
 from app.db.engine import get_engine
-from app.publications import service
+from app.publications import parallel, service
 from app.publications.slots import RenderSlots
 from app.sync.router import CURSOR_HEADER
 from app.web.i18n import ui_language
@@ -77,8 +77,7 @@ async def directory_pdf(request: Request, query: QueryDep) -> Response:
     language, and their active authorities grouped by instrument and designation type."""
     with _slots(request).claim():
         directory = await run_in_threadpool(service.read_directory, get_engine(), query)
-        pdf = await run_in_threadpool(
-            lambda: service.render_pdf(service.render_html(directory)))
+        pdf = await run_in_threadpool(parallel.publish_pdf, directory)
     return Response(pdf, media_type="application/pdf", headers={
         CURSOR_HEADER: str(directory.cursor), "Vary": "Authorization, Cookie, Accept-Language",
         "Cache-Control": "no-store",

@@ -3,7 +3,7 @@
 ``read_directory`` reads every record and the reference names from one REPEATABLE READ
 snapshot (``app.sync.service.Snapshot``, the export's), so the cover's feed cursor is
 exactly the state of the document; ``render_html`` lays it out with the Jinja2 template
-and ``render_pdf`` turns that same HTML into PDF through WeasyPrint.
+and app/publications/parallel.py lays that same HTML out as PDF through WeasyPrint.
 """
 
 from __future__ import annotations
@@ -302,33 +302,40 @@ def _international(number: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-def render_html(directory: Directory, stylesheet_href: str | None = None) -> str:
-    """The document as HTML: served as the print view, and what WeasyPrint lays out."""
+NO_BREAK_SPACE, WORD_JOINER = "\u00a0", "\u2060"
+LEFT_TO_RIGHT_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2066", "\u2069"
+
+
+def _unbreakable(text: str, rtl: bool) -> str:
+    """``text`` kept on one line (no-break spaces, a word joiner after each dash) and, in
+    a right-to-left document, isolated left to right.
+
+    Characters rather than a ``white-space: nowrap; direction: ltr`` span: each inline
+    box costs WeasyPrint a split per line, a few thousand of them per 1,000 records."""
+    kept = text.replace(" ", NO_BREAK_SPACE)
+    for dash in ("-", "–"):
+        kept = kept.replace(dash, dash + WORD_JOINER)
+    return f"{LEFT_TO_RIGHT_ISOLATE}{kept}{POP_DIRECTIONAL_ISOLATE}" if rtl else kept
+
+
+def render_html(directory: Directory, stylesheet_href: str | None = None, *,
+                part: str = "whole", states: list[StateSection] | None = None,
+                with_annex: bool = True, pages: dict[str, str] | None = None) -> str:
+    """The document as HTML: the whole of it is served as the print view; the PDF is laid
+    out from the same template in parts (app/publications/parallel.py): ``front`` (cover
+    and contents, ``pages`` giving each anchor's page) and ``body`` parts (``states``, and
+    the annex in the last)."""
     lang = directory.query.lang
+    rtl = lang in RTL
     return _templates().get_template("directory.html").render(
-        d=directory, t=strings(lang), lang=lang, dir="rtl" if lang in RTL else "ltr",
-        stylesheet_href=stylesheet_href,
+        d=directory, t=strings(lang), lang=lang, dir="rtl" if rtl else "ltr",
+        stylesheet_href=stylesheet_href, part=part,
+        states=directory.states if states is None else states,
+        with_annex=with_annex, pages=pages or {},
         day=lambda value: _day(value, lang), labels=directory.labels,
-        pick_text=lambda value: pick(value, [lang, "en"])[1], phone=_international)
-
-
-def render_pdf(html: str, on_page: Callable[[int], None] | None = None) -> bytes:
-    """HTML to PDF through WeasyPrint (Pango lays out and shapes the text).
-
-    ``on_page`` is told each page laid out (from WeasyPrint's progress log), for a
-    progress bar; only a command line should ask, as it changes that logger a while."""
-    import weasyprint
-
-    def render() -> bytes:
-        document = weasyprint.HTML(string=html, base_url=str(HERE)).render(
-            stylesheets=[weasyprint.CSS(filename=str(STYLESHEET))])
-        pdf: bytes = document.write_pdf()
-        return pdf
-
-    if on_page is None:
-        return render()
-    with _pages_reported(on_page):
-        return render()
+        pick_text=lambda value: pick(value, [lang, "en"])[1],
+        phone=lambda number: _unbreakable(_international(number), rtl),
+        hours=lambda opens, closes: _unbreakable(f"{opens}–{closes}", rtl))
 
 
 class _PageHandler(logging.Handler):
@@ -345,7 +352,10 @@ _LAYOUT_PAGE = "Step 5 - Creating layout - Page %d"
 
 
 @contextmanager
-def _pages_reported(on_page: Callable[[int], None]) -> Iterator[None]:
+def pages_reported(on_page: Callable[[int], None]) -> Iterator[None]:
+    """``on_page`` is told each page WeasyPrint lays out (from its progress log), for a
+    progress bar; only a command line, or a process of its own, should ask, as it changes
+    that logger a while."""
     logger = logging.getLogger("weasyprint.progress")
     handler = _PageHandler(on_page)
     level, propagate = logger.level, logger.propagate

@@ -1,0 +1,243 @@
+"""The directory's PDF laid out in parts, side by side in processes, then put together.
+
+WeasyPrint lays a document out in one Python thread; a 10,000-record directory takes it
+minutes.  So the States are cut into contiguous parts of about equal weight, each part
+is a document of its own (the same template, ``part="body"``), laid out in its own process
+(this one lays out the first), and pypdf joins the cover and contents and the parts.
+
+Two things cross the parts and are made right here:
+
+* the page counter: a part's first page number is the pages before it (cover, contents,
+  the earlier parts).  The first part knows it at once (a CSS ``counter-increment`` on its
+  first page); a later part learns it once the part before is paginated: its process stops
+  before the page boxes get their margin boxes (the footers), reports its page count and
+  waits for its first number (``_numbered_from_parent``);
+* the contents: each State's first page comes from its part's anchors, and the cover and
+  contents are laid out last, with those numbers written in (``data-page``).  Their page
+  count is taken first with placeholder numbers; should the real numbers change it, the
+  parts are laid out again with the right offset.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from multiprocessing.sharedctypes import Synchronized
+from typing import TYPE_CHECKING, Any
+
+from app.publications.service import (
+    HERE,
+    STYLESHEET,
+    Directory,
+    StateSection,
+    pages_reported,
+    render_html,
+)
+
+if TYPE_CHECKING:
+    import weasyprint
+
+PLACEHOLDER_PAGE = "0000"
+"""What the contents show while their own page count is taken (as wide as real numbers)."""
+
+
+def default_processes() -> int:
+    """Two parts at once where there are two cores or more: the goal's machine has two."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
+class LaidOutPart:
+    pdf: bytes
+    pages: int
+    anchors: dict[str, int]
+    """Anchor (``state-BRA``, ``annex``) -> index of the part's page it is on."""
+
+
+def split_states(states: list[StateSection], parts: int) -> list[list[StateSection]]:
+    """Contiguous runs of States of about equal weight (entries, plus one for the page
+    each State starts), at most ``parts`` of them, none empty."""
+    weights = [1 + sum(len(g.entries) for g in s.groups) for s in states]
+    total = sum(weights)
+    runs: list[list[StateSection]] = [[]]
+    done = 0
+    for state, weight in zip(states, weights, strict=True):
+        if runs[-1] and len(runs) < parts and done >= total * len(runs) / parts:
+            runs.append([])
+        runs[-1].append(state)
+        done += weight
+    return [run for run in runs if run] or [[]]
+
+
+def _numbering_css(first_page: int | None) -> str:
+    """A body part's first page is numbered (the cover's rule hides it), from
+    ``first_page`` if known."""
+    increment = f"counter-increment: page {first_page};" if first_page is not None else ""
+    return f"@page :first {{ {increment} @bottom-center {{ content: counter(page); }} }}"
+
+
+def _document(html: str, extra_css: str = "") -> weasyprint.Document:
+    import weasyprint
+
+    sheets = [weasyprint.CSS(filename=str(STYLESHEET))]
+    if extra_css:
+        sheets.append(weasyprint.CSS(string=extra_css))
+    return weasyprint.HTML(string=html, base_url=str(HERE)).render(stylesheets=sheets)
+
+
+def _anchors(document: weasyprint.Document) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            if anchor.startswith("state-") or anchor == "annex":
+                found.setdefault(anchor, index)
+    return found
+
+
+def _part(document: weasyprint.Document) -> LaidOutPart:
+    return LaidOutPart(pdf=document.write_pdf(), pages=len(document.pages),
+                       anchors=_anchors(document))
+
+
+@contextmanager
+def _numbered_from_parent(conn: Connection) -> Iterator[None]:
+    """In a part's own process: once the part is paginated, send its page count and wait
+    for the number of its first page, then add it to every page's counter before the
+    footers are made.  (WeasyPrint makes margin boxes after the whole pagination; this
+    process lays out this one document only, so the patch touches nothing else.)"""
+    from weasyprint import layout
+
+    original = layout.make_margin_boxes
+    first: list[int] = []
+
+    def numbered(context: Any, page: Any, state: Any) -> Any:
+        if not first:
+            conn.send(len(context.page_maker) - 1)
+            first.append(int(conn.recv()))
+        quote_depth, counters, scopes, groups = state
+        shifted = {**counters, "page": [value + first[0] - 1
+                                        for value in counters.get("page", [1])]}
+        return original(context, page, (quote_depth, shifted, scopes, groups))
+
+    layout.make_margin_boxes = numbered
+    try:
+        yield
+    finally:
+        layout.make_margin_boxes = original
+
+
+def _lay_out_in_child(html: str, conn: Connection, laid_out: Synchronized[int]) -> None:
+    """A later part, in its own process (the target of ``multiprocessing``)."""
+    try:
+        def count(page: int) -> None:
+            laid_out.value = page
+
+        with _numbered_from_parent(conn), pages_reported(count):
+            document = _document(html, _numbering_css(None))
+        conn.send(_part(document))
+    except BaseException as exc:  # the parent re-raises it
+        conn.send(RuntimeError(f"laying out a part of the directory failed: {exc!r}"))
+        raise
+    finally:
+        conn.close()
+
+
+@dataclass
+class _Child:
+    process: BaseProcess
+    conn: Connection
+    laid_out: Synchronized[int]
+
+    def receive(self) -> Any:
+        message = self.conn.recv()
+        if isinstance(message, BaseException):
+            raise message
+        return message
+
+
+def publish_pdf(directory: Directory, processes: int | None = None,
+                on_page: Callable[[int], None] | None = None) -> bytes:
+    """The whole directory as one PDF, its body laid out in up to ``processes`` parts at
+    once; ``on_page`` is told how many body pages are laid out so far."""
+    runs = split_states(directory.states, max(1, processes or default_processes()))
+    front_pages: int | None = None
+    for _ in range(3):
+        pdf, assumed, actual = _publish(directory, runs, on_page, front_pages)
+        if assumed == actual:
+            return pdf
+        front_pages = actual
+    raise RuntimeError("the contents' page count did not settle")
+
+
+def _publish(directory: Directory, runs: list[list[StateSection]],
+             on_page: Callable[[int], None] | None,
+             front_pages: int | None) -> tuple[bytes, int, int]:
+    """The PDF, the front's page count the numbering assumed, and the one it has."""
+    bodies = [render_html(directory, part="body", states=run,
+                          with_annex=index == len(runs) - 1)
+              for index, run in enumerate(runs)]
+    context = multiprocessing.get_context("spawn")
+    children: list[_Child] = []
+    try:
+        for html in bodies[1:]:
+            parent_end, child_end = context.Pipe()
+            laid_out = context.Value("i", 0)
+            process = context.Process(target=_lay_out_in_child, daemon=True,
+                                      args=(html, child_end, laid_out))
+            process.start()
+            child_end.close()
+            children.append(_Child(process, parent_end, laid_out))
+
+        if front_pages is None:
+            placeholders = {anchor: PLACEHOLDER_PAGE for anchor in _all_anchors(directory)}
+            front_pages = len(_document(render_html(directory, part="front",
+                                                    pages=placeholders)).pages)
+
+        def body_pages_laid_out(page: int) -> None:
+            if on_page is not None:
+                on_page(page + sum(child.laid_out.value for child in children))
+
+        with pages_reported(body_pages_laid_out) if on_page else nullcontext():
+            first_document = _document(bodies[0], _numbering_css(front_pages + 1))
+        parts_pages = [len(first_document.pages)]
+        for child in children:
+            child.conn.send(front_pages + sum(parts_pages) + 1)
+            parts_pages.append(int(child.receive()))
+        parts = [_part(first_document)] + [child.receive() for child in children]
+    finally:
+        for child in children:
+            child.conn.close()
+            child.process.join(timeout=5)
+            if child.process.is_alive():
+                child.process.terminate()
+    first_pages: dict[str, int] = {}
+    before = front_pages
+    for part in parts:
+        for anchor, index in part.anchors.items():
+            first_pages[anchor] = before + index + 1
+        before += part.pages
+    front = _document(render_html(directory, part="front",
+                                  pages={a: str(n) for a, n in first_pages.items()}))
+    return _joined([_part(front), *parts]), front_pages, len(front.pages)
+
+
+def _all_anchors(directory: Directory) -> list[str]:
+    anchors = [state.anchor for state in directory.states]
+    return anchors + (["annex"] if directory.annex is not None else [])
+
+
+def _joined(parts: list[LaidOutPart]) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part.pdf)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
