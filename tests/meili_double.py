@@ -1,7 +1,7 @@
 """An in-process double of Meilisearch's documented HTTP API, for tests.
 
-It is an ``httpx`` transport: ``search.meili.set_transport(double)`` routes the client to
-it.  What it does, after the documentation (v1.x):
+``handle_request`` answers an ``httpx.Request``; tests/meili_server.py serves it on a
+loopback port for the official client.  What it does, after the documentation (v1.x):
 
 - asynchronous tasks: every write answers ``202`` with a summarised task
   (``taskUid``, ``status: enqueued``…); tasks are processed in order, one step per
@@ -468,7 +468,8 @@ class MeiliDouble(httpx.BaseTransport):
           ``searchableAttributes`` of the best attribute of each word, summed, then the
           word's first position there;
         - exactness: an attribute value that is exactly the query, then one that starts
-          with it, then the number of matched words that were not matched exactly;
+          with it (the three buckets of milli's ``ExactAttribute``), then the number of
+          matched words that were not matched exactly;
         - sort: the ``sort`` parameter of the search; ``attr:asc``/``attr:desc`` rules
           too.  Ties keep the order in which documents were added.
         """
@@ -565,7 +566,6 @@ _ARABIC_LETTERS = str.maketrans({"\u0623": "\u0627", "\u0625": "\u0627", "\u0622
                                  "\u0640": None})
 _LATIN_SPOOFS = str.maketrans({"đ": "d", "ð": "d", "ı": "i"})
 _ARTICLE = "\u0627\u0644"  # ال
-_GAP = 1000  # position gap between two values of one attribute (beyond any proximity)
 
 
 def _in(ch: str, ranges: tuple[tuple[int, int], ...]) -> bool:
