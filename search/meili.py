@@ -9,6 +9,7 @@ uids.  It takes its URL, key and timeouts as arguments: nothing here reads the s
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -72,10 +73,24 @@ class MeiliClient:
 
     def __init__(self, url: str, api_key: str | None = None, timeout: float = 5.0,
                  task_timeout: float = 60.0) -> None:
-        # requests takes float seconds; the client's annotation says int.
-        self.client = meilisearch.Client(url.rstrip("/"), api_key,
-                                         timeout=cast(int, timeout))
+        self.url = url.rstrip("/")
+        self.api_key = api_key
+        self.timeout = timeout
         self.task_timeout = task_timeout
+        self._per_thread = threading.local()
+
+    @property
+    def client(self) -> meilisearch.Client:
+        """This thread's ``meilisearch.Client``.  The client sets the Content-Type of each
+        request in a headers dict it shares between calls, so two threads on one client
+        can send a search without it (Meilisearch answers 415): each thread has its own."""
+        client: meilisearch.Client | None = getattr(self._per_thread, "client", None)
+        if client is None:
+            # requests takes float seconds; the client's annotation says int.
+            client = meilisearch.Client(self.url, self.api_key,
+                                        timeout=cast(int, self.timeout))
+            self._per_thread.client = client
+        return client
 
     # tasks
     def wait_task(self, task_uid: int, timeout: float | None = None) -> Task:

@@ -53,6 +53,15 @@ def _handler(double: MeiliDouble) -> type[BaseHTTPRequestHandler]:
         def _answer(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            if body and self.command in ("POST", "PUT", "PATCH") \
+                    and not self.headers.get("Content-Type"):
+                # Meilisearch refuses a payload without a Content-Type.
+                self._send(415, json.dumps({
+                    "message": "A Content-Type header is missing.",
+                    "code": "missing_content_type", "type": "invalid_request",
+                    "link": "https://docs.meilisearch.com/errors#missing_content_type",
+                }).encode(), "application/json")
+                return
             request = _as_double_request(self.command, self.path, body,
                                          {k: v for k, v in self.headers.items()})
             try:
@@ -60,10 +69,12 @@ def _handler(double: MeiliDouble) -> type[BaseHTTPRequestHandler]:
             except (httpx.ConnectError, KilledRelay):
                 self.close_connection = True  # no answer at all
                 return
-            content = response.read()
-            self.send_response(response.status_code)
-            self.send_header("Content-Type", response.headers.get("content-type",
-                                                                  "application/json"))
+            self._send(response.status_code, response.read(),
+                       response.headers.get("content-type", "application/json"))
+
+        def _send(self, status: int, content: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(content)))
             self.end_headers()
             self.wfile.write(content)

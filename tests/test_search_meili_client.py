@@ -5,6 +5,7 @@ settings are fields of the one Settings class; the app builds one client at star
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -156,3 +157,26 @@ def test_the_app_builds_one_client_at_startup_and_searches_through_it(
     searched = [path for method, path in meili_server.double.requests
                 if path.endswith("/search")]
     assert searched == ["/indexes/cna_test/search"] * 3
+
+
+
+def test_each_thread_has_its_own_official_client_object(prepared: MeiliClient) -> None:
+    """The official client keeps one headers dict per client object and sets or drops its
+    Content-Type on every call, so threads sharing one object could send a search without
+    it, which Meilisearch refuses (415).  A MeiliClient gives each thread its own object,
+    and the same one on every call in that thread."""
+    seen: dict[str, object] = {}  # the objects themselves: an id could be reused
+
+    def note(name: str) -> None:
+        first = prepared.client
+        assert prepared.client is first
+        seen[name] = first
+        assert prepared.get_index(INDEX) is not None
+
+    threads = [threading.Thread(target=note, args=(f"t{i}",)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    note("main")
+    assert len({id(c) for c in seen.values()}) == 4
