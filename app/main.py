@@ -232,5 +232,3 @@ def _document_common_problems(schema: dict[str, Any]) -> None:
                 responses.setdefault(status, {"description": description,
                                               "content": _PROBLEM_CONTENT})
 
-
-app = create_app()

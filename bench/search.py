@@ -280,9 +280,10 @@ def run_size(server_url: str, n: int, duration: float) -> dict[str, Any]:
                                                     "postgresql://"),
            "CNA_LOG_LEVEL": "warning", "CNA_RATE_LIMIT_ANONYMOUS": "100000000"}
     env.pop("MEILI_URL", None)
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host",
-                               "127.0.0.1", "--port", str(port), "--log-level", "warning",
-                               "--no-access-log"], cwd=ROOT, env=env)
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:create_app",
+                               "--factory", "--host", "127.0.0.1", "--port", str(port),
+                               "--log-level", "warning", "--no-access-log"],
+                              cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         started = time.perf_counter()

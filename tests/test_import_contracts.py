@@ -66,12 +66,10 @@ def test_the_search_listener_is_attached_once_however_often_it_is_installed() ->
 
 
 def test_importing_attaches_nothing_and_create_app_attaches_the_listener() -> None:
-    # (app.main itself builds its module-level ``app`` for uvicorn, so importing it
-    # attaches the listener through create_app)
     script = (
         "from sqlalchemy import event\n"
         "from sqlalchemy.orm import Session\n"
-        "import app.cli.main, app.authorities.service, app.search.service\n"
+        "import app.main, app.cli.main, app.authorities.service, app.search.service\n"
         "from app.search.indexing import _tell_the_in_process_index as listener\n"
         "print(event.contains(Session, 'after_commit', listener))\n"
         "from app.main import create_app\n"

@@ -59,7 +59,8 @@ def serve(
         # Worker processes import the app themselves; they share this process's database
         # (the embedded server, if any, stays owned and stopped by this process).
         os.environ["DATABASE_URL"] = url
-        uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_config=None,
+        uvicorn.run("app.main:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_config=None,
                     access_log=False, proxy_headers=False,
                     timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
 
