@@ -2,16 +2,15 @@
 
 WeasyPrint lays a document out in one Python thread; a 10,000-record directory takes it
 minutes.  So the States are cut into contiguous parts of about equal weight, each part
-is a document of its own (the same template, ``part="body"``), laid out in its own process
-(this one lays out the first), and pypdf joins the cover and contents and the parts.
+is a document of its own (the same template, ``part="body"``), laid out in a process of
+its own, and pypdf joins the cover and contents and the parts.
 
 Two things cross the parts and are made right here:
 
 * the page counter: a part's first page number is the pages before it (cover, contents,
-  the earlier parts).  The first part knows it at once (a CSS ``counter-increment`` on its
-  first page); a later part learns it once the part before is paginated: its process stops
-  before the page boxes get their margin boxes (the footers), reports its page count and
-  waits for its first number (``_numbered_from_parent``);
+  the earlier parts).  A part's process stops once the part is paginated, before the
+  page boxes get their margin boxes (the footers), reports its page count and waits for
+  its first number (``_numbered_from_parent``); the first part gets it at once;
 * the contents: each State's first page comes from its part's anchors, and the cover and
   contents are laid out last, with those numbers written in (``data-page``).  Their page
   count is taken first with placeholder numbers; should the real numbers change it, the
@@ -24,9 +23,9 @@ import io
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from multiprocessing.sharedctypes import Synchronized
 from typing import TYPE_CHECKING, Any
@@ -75,11 +74,8 @@ def split_states(states: list[StateSection], parts: int) -> list[list[StateSecti
     return [run for run in runs if run] or [[]]
 
 
-def _numbering_css(first_page: int | None) -> str:
-    """A body part's first page is numbered (the cover's rule hides it), from
-    ``first_page`` if known."""
-    increment = f"counter-increment: page {first_page};" if first_page is not None else ""
-    return f"@page :first {{ {increment} @bottom-center {{ content: counter(page); }} }}"
+BODY_CSS = "@page :first { @bottom-center { content: counter(page); } }"
+"""A body part's first page is numbered (the cover's rule hides the first page's)."""
 
 
 def _document(html: str, extra_css: str = "") -> weasyprint.Document:
@@ -139,7 +135,7 @@ def _lay_out_in_child(html: str, conn: Connection, laid_out: Synchronized[int]) 
             laid_out.value = page
 
         with _numbered_from_parent(conn), pages_reported(count):
-            document = _document(html, _numbering_css(None))
+            document = _document(html, BODY_CSS)
         conn.send(_part(document))
     except BaseException as exc:  # the parent re-raises it
         conn.send(RuntimeError(f"laying out a part of the directory failed: {exc!r}"))
@@ -178,14 +174,17 @@ def publish_pdf(directory: Directory, processes: int | None = None,
 def _publish(directory: Directory, runs: list[list[StateSection]],
              on_page: Callable[[int], None] | None,
              front_pages: int | None) -> tuple[bytes, int, int]:
-    """The PDF, the front's page count the numbering assumed, and the one it has."""
-    bodies = [render_html(directory, part="body", states=run,
-                          with_annex=index == len(runs) - 1)
-              for index, run in enumerate(runs)]
+    """The PDF, the front's page count the numbering assumed, and the one it has.
+
+    Every part is laid out in a process of its own; this one takes the front's page count
+    meanwhile, then hands each part its first page number as soon as the parts before it
+    are paginated, and joins the whole."""
     context = multiprocessing.get_context("spawn")
     children: list[_Child] = []
     try:
-        for html in bodies[1:]:
+        for index, run in enumerate(runs):
+            html = render_html(directory, part="body", states=run,
+                               with_annex=index == len(runs) - 1)
             parent_end, child_end = context.Pipe()
             laid_out = context.Value("i", 0)
             process = context.Process(target=_lay_out_in_child, daemon=True,
@@ -193,38 +192,49 @@ def _publish(directory: Directory, runs: list[list[StateSection]],
             process.start()
             child_end.close()
             children.append(_Child(process, parent_end, laid_out))
-
         if front_pages is None:
             placeholders = {anchor: PLACEHOLDER_PAGE for anchor in _all_anchors(directory)}
             front_pages = len(_document(render_html(directory, part="front",
                                                     pages=placeholders)).pages)
-
-        def body_pages_laid_out(page: int) -> None:
+        parts_pages: dict[int, int] = {}
+        parts: dict[int, LaidOutPart] = {}
+        children[0].conn.send(front_pages + 1)
+        numbered = 1
+        waiting = {child.conn: index for index, child in enumerate(children)}
+        while waiting:
+            for conn in wait(list(waiting), timeout=0.25):
+                index = waiting[conn]  # type: ignore[index]
+                message = children[index].receive()
+                if isinstance(message, LaidOutPart):
+                    parts[index] = message
+                    del waiting[conn]  # type: ignore[arg-type]
+                    continue
+                # Paginated (parts may finish in any order): each part whose earlier
+                # parts all are gets its first page number.
+                parts_pages[index] = int(message)
+                while numbered < len(children) and numbered - 1 in parts_pages:
+                    children[numbered].conn.send(
+                        front_pages + sum(parts_pages[i] for i in range(numbered)) + 1)
+                    numbered += 1
             if on_page is not None:
-                on_page(page + sum(child.laid_out.value for child in children))
-
-        with pages_reported(body_pages_laid_out) if on_page else nullcontext():
-            first_document = _document(bodies[0], _numbering_css(front_pages + 1))
-        parts_pages = [len(first_document.pages)]
-        for child in children:
-            child.conn.send(front_pages + sum(parts_pages) + 1)
-            parts_pages.append(int(child.receive()))
-        parts = [_part(first_document)] + [child.receive() for child in children]
+                on_page(sum(child.laid_out.value for child in children))
     finally:
         for child in children:
             child.conn.close()
             child.process.join(timeout=5)
             if child.process.is_alive():
                 child.process.terminate()
+                child.process.join()
+    ordered = [parts[index] for index in range(len(children))]
     first_pages: dict[str, int] = {}
     before = front_pages
-    for part in parts:
-        for anchor, index in part.anchors.items():
-            first_pages[anchor] = before + index + 1
+    for part in ordered:
+        for anchor, page_index in part.anchors.items():
+            first_pages[anchor] = before + page_index + 1
         before += part.pages
     front = _document(render_html(directory, part="front",
                                   pages={a: str(n) for a, n in first_pages.items()}))
-    return _joined([_part(front), *parts]), front_pages, len(front.pages)
+    return _joined([_part(front), *ordered]), front_pages, len(front.pages)
 
 
 def _all_anchors(directory: Directory) -> list[str]:
