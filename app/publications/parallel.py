@@ -106,7 +106,9 @@ def _numbered_from_parent(conn: Connection) -> Iterator[None]:
     """In a part's own process: once the part is paginated, send its page count and wait
     for the number of its first page, then add it to every page's counter before the
     footers are made.  (WeasyPrint makes margin boxes after the whole pagination; this
-    process lays out this one document only, so the patch touches nothing else.)"""
+    process lays out this one document only, so the patch touches nothing else.  It
+    reaches into WeasyPrint's layout module: the test of the parts' page numbers is what
+    says it still holds after an upgrade.)"""
     from weasyprint import layout
 
     original = layout.make_margin_boxes
@@ -129,7 +131,7 @@ def _numbered_from_parent(conn: Connection) -> Iterator[None]:
 
 
 def _lay_out_in_child(html: str, conn: Connection, laid_out: Synchronized[int]) -> None:
-    """A later part, in its own process (the target of ``multiprocessing``)."""
+    """One part, in its own process (the target of ``multiprocessing``)."""
     try:
         def count(page: int) -> None:
             laid_out.value = page
