@@ -44,8 +44,8 @@ from app.publications.slots import RenderSlots
 from app.reference.router import router as reference_router
 from app.routecard.router import router as route_router
 from app.search import service as search_service
+from app.search.engines import engine_from_settings
 from app.search.indexing import index_config, install_search_listener
-from app.search.meili_access import meili_access
 from app.search.router import router as search_router
 from app.sync.router import router as sync_router
 from app.sync.service import FeedWatcher
@@ -81,8 +81,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             stack.enter_context(search_memory.running(db_engine.get_engine(),
                                                       index_config(settings),
                                                       warm=search_service.warm_up(settings)))
-        # One Meilisearch client for the process (None without MEILI_URL).
-        app.state.meili = meili_access(settings)
+        # The search engine of the process (with MEILI_URL, one Meilisearch client).
+        app.state.search = engine_from_settings(settings)
         app.state.webhook_pinger = stack.enter_context(Pinger(db_engine.get_engine()))
         # One watcher of the change log for all the long polls of this process.
         async with FeedWatcher(db_engine.get_engine()).watching() as watcher:

@@ -207,7 +207,7 @@ class MeiliEngine:
         self.client = client
         self.index = index
 
-    def search(self, query: SearchQuery) -> EngineResult:
+    def search(self, query: SearchQuery, session: Any = None) -> EngineResult:
         params: dict[str, Any] = {
             "offset": query.offset,
             "limit": query.limit,
@@ -223,4 +223,8 @@ class MeiliEngine:
             ids=[uuid.UUID(h["id"]) for h in answer["hits"]],
             total=int(answer.get("estimatedTotalHits", answer.get("totalHits", 0))),
             facets={f: dict(distribution.get(f, {})) for f in FACETS},
+            engine=self.name,
         )
+
+    def try_search(self, query: SearchQuery) -> EngineResult | None:
+        return None  # always a network round trip

@@ -54,7 +54,7 @@ import time
 import uuid
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +62,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from search.documents import (
     COUNTRY_PREFIX,
@@ -72,6 +73,7 @@ from search.documents import (
     other_texts,
 )
 from search.engine import FACETS, EngineResult, SearchQuery, synonyms
+from search.postgres import PostgresEngine
 from search.text import (
     MIN_PREFIX_LENGTH,
     ONE_TYPO_FROM,
@@ -312,6 +314,10 @@ class PrefixPostings:
 class MemoryResult(EngineResult):
     docnos: list[int] = field(default_factory=list)
     matched_terms: set[str] = field(default_factory=set)
+    engine: str = "memory"
+    # Where the result came from, for its hits (the render cache, the token matches).
+    holder: Holder | None = None
+    index: MemoryIndex | None = None
 
 
 class MemoryIndex:
@@ -1171,3 +1177,35 @@ def refresh(engine: Engine) -> None:
         holder.ready.wait(holder.config.ready_wait_seconds)
         holder.catch_up()
 
+
+
+class MemoryEngine:
+    """The in-process index of the database ``database()`` reaches, behind the engine
+    contract; Postgres answers while the index is not built."""
+
+    name = "memory"
+
+    def __init__(self, database: Callable[[], Engine], config: IndexConfig) -> None:
+        self.database = database
+        self.config = config
+
+    def search(self, query: SearchQuery, session: Session | None = None) -> EngineResult:
+        bind = session.get_bind() if session is not None else self.database()
+        holder = holder_for(bind, self.config) if isinstance(bind, Engine) else None
+        index = holder.current() if holder is not None else None
+        if holder is None or index is None:
+            return PostgresEngine().search(query, session)
+        return self._from(holder, index, index.search(query))
+
+    def try_search(self, query: SearchQuery) -> EngineResult | None:
+        holder = holder_for(self.database())
+        index = holder.fresh() if holder is not None else None
+        if holder is None or index is None:
+            return None
+        result = index.try_search(query)
+        return self._from(holder, index, result) if result is not None else None
+
+    @staticmethod
+    def _from(holder: Holder, index: MemoryIndex, result: MemoryResult) -> MemoryResult:
+        result.holder, result.index = holder, index
+        return result

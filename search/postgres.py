@@ -109,10 +109,13 @@ def expand_words(session: Session, words: list[str]) -> list[WordMatch]:
 class PostgresEngine:
     name = "postgres"
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, session: Session | None = None) -> None:
+        self.session = session  # else each search is given the request's
 
-    def search(self, query: SearchQuery) -> EngineResult:
+    def search(self, query: SearchQuery, session: Session | None = None) -> EngineResult:
+        db = session if session is not None else self.session
+        if db is None:
+            raise TypeError("the Postgres engine searches through a session")
         words = query_words(query.q)
         params: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
         where = ["d.status = 'active'"]
@@ -129,7 +132,7 @@ class PostgresEngine:
         columns = ["d.authority_id", "d.country", "d.types", "d.instruments", "d.languages"]
         order = "s.authority_id"
         if words:
-            matches = expand_words(self.session, words)
+            matches = expand_words(db, words)
             columns += self._score_columns(matches, params)
             where.append("d.terms @@ CAST(:all0 AS tsquery)")
             order = self._order(len(words))
@@ -155,12 +158,16 @@ class PostgresEngine:
                     AS languages
         """
         if words and params.get("all0") is None:
-            return EngineResult(ids=[], total=0, facets={f: {} for f in FACETS})
-        row = self.session.execute(text(sql), params).one()
+            return EngineResult(ids=[], total=0, facets={f: {} for f in FACETS},
+                                engine=self.name)
+        row = db.execute(text(sql), params).one()
         return EngineResult(
             ids=[uuid.UUID(str(x)) for x in row.page], total=row.total,
-            facets={f: dict(getattr(row, f)) for f in FACETS},
+            facets={f: dict(getattr(row, f)) for f in FACETS}, engine=self.name,
         )
+
+    def try_search(self, query: SearchQuery) -> EngineResult | None:
+        return None  # always a database round trip
 
     @staticmethod
     def _score_columns(matches: list[WordMatch], params: dict[str, Any]) -> list[str]:

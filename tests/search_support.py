@@ -1,11 +1,12 @@
 """Fixtures shared by the search tests: a database with the demo records (once per
-module), and the Meilisearch double, served on a loopback port, wired into the app."""
+module), the Meilisearch double, served on a loopback port, and the engine an app
+searches through, chosen with ``app.dependency_overrides``."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,10 +22,13 @@ from app.core.settings import get_settings
 from app.db import engine as db_engine
 from app.reference.data import reference_from_files
 from app.reference.service import invalidate_reference_cache
+from app.search.engines import memory_engine, search_engine_of
 from app.search.indexing import vocabulary
-from app.search.meili_access import meili_access
-from search.meili import MeiliClient
+from app.search.meili_access import meili_client
+from search.engine import FallbackEngine, SearchEngine
+from search.meili import MeiliClient, MeiliEngine
 from search.mirror import Relay
+from search.postgres import PostgresEngine
 from tests.conftest import _execute_admin, _with_database, make_record
 from tests.meili_server import MeiliServer
 
@@ -84,27 +88,36 @@ def demo_url(server_url: str, template_url: str) -> Iterator[str]:
     _execute_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def use_engine(name: str | None) -> None:
-    """``CNA_SEARCH_ENGINE`` set to ``name`` (None: back to the default)."""
-    if name is None:
-        os.environ.pop("CNA_SEARCH_ENGINE", None)
-    else:
-        os.environ["CNA_SEARCH_ENGINE"] = name
-    get_settings.cache_clear()
+def engine_named(name: str, meili_url: str | None = None) -> SearchEngine:
+    """A search engine as the app builds it at startup: ``memory``, ``postgres``, or
+    ``meilisearch`` at ``meili_url`` falling back to Postgres.  Meilisearch's search
+    timeout is long: the double answers from this process, which may be busy building
+    its own index."""
+    settings = get_settings()
+    if name == "meilisearch":
+        client = meili_client(settings.model_copy(update={"meili_url": meili_url}),
+                              request_timeout=30)
+        assert client is not None, "no Meilisearch URL"
+        return FallbackEngine(MeiliEngine(client, settings.meili_index), PostgresEngine())
+    if name == "memory":
+        return memory_engine(settings)
+    assert name == "postgres", name
+    return PostgresEngine()
 
 
-def use_meili(client: TestClient, url: str | None) -> None:
-    """Point the app behind ``client`` at the Meilisearch at ``url`` through its Settings
-    (None: back to no Meilisearch), as its startup would.  The search timeout is long:
-    the double answers from this process, which may be busy building its own index."""
-    if url is None:
-        os.environ.pop("MEILI_URL", None)
-        os.environ.pop("MEILI_SEARCH_TIMEOUT", None)
-    else:
-        os.environ["MEILI_URL"] = url
-        os.environ["MEILI_SEARCH_TIMEOUT"] = "30"
-    get_settings.cache_clear()
-    cast(FastAPI, client.app).state.meili = meili_access(get_settings())
+@contextmanager
+def use_engine(client: TestClient, name: str | None,
+               meili_url: str | None = None) -> Iterator[SearchEngine]:
+    """The app behind ``client`` searches through the engine ``name`` (None: the one it
+    built at startup) while the block runs."""
+    app = cast(FastAPI, client.app)
+    engine = engine_named(name, meili_url) if name is not None \
+        else cast(SearchEngine, app.state.search)
+    app.dependency_overrides[search_engine_of] = lambda: engine
+    try:
+        yield engine
+    finally:
+        app.dependency_overrides.pop(search_engine_of, None)
 
 
 def fill_double(server: MeiliServer, url: str) -> None:

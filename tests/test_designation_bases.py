@@ -229,8 +229,7 @@ def demo_extra(session: Session, reference: ReferenceData) -> dict[str, Any]:
 @pytest.mark.parametrize("engine", [None, "postgres"])
 def test_new_type_is_found_by_search(client: TestClient, demo_extra: dict[str, Any],
                                      engine: str | None) -> None:
-    use_engine(engine)
-    try:
+    with use_engine(client, engine):
         by_type = client.get("/v1/search", params={"type": NEW_TYPE})
         assert by_type.status_code == 200, by_type.text
         body = by_type.json()
@@ -239,8 +238,6 @@ def test_new_type_is_found_by_search(client: TestClient, demo_extra: dict[str, A
         # the type's own words find it too (synonyms in designation_types.json)
         words = client.get("/v1/search", params={"q": "organized crime prevention"}).json()
         assert {"KEN", "FRA", "CHL"} <= {h["record"]["country"] for h in words["hits"]}
-    finally:
-        use_engine(None)
 
 
 def test_new_type_and_interpol_requests_on_the_route_card(

@@ -13,13 +13,13 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.db import engine as db_engine
-from search.engine import SearchQuery
+from search.engine import FallbackEngine, SearchQuery
 from search.meili import build_filter, filter_literal
 from search.postgres import explain
 from tests.conftest import make_record, store
 from tests.meili_double import MeiliDouble
 from tests.meili_server import MeiliServer, serve
-from tests.search_support import demo_client, demo_url, fill_double, use_engine, use_meili
+from tests.search_support import demo_client, demo_url, fill_double, use_engine
 
 __all__ = ["demo_client", "demo_url"]
 
@@ -39,15 +39,9 @@ def double(meili: MeiliServer) -> MeiliDouble:
 
 @pytest.fixture(params=["memory", "postgres", "meilisearch"])
 def either(request: pytest.FixtureRequest, demo_client: TestClient) -> Iterator[TestClient]:
-    if request.param == "meilisearch":
-        use_meili(demo_client, request.getfixturevalue("meili").url)
-    elif request.param == "postgres":
-        use_engine("postgres")
-    try:
+    url = request.getfixturevalue("meili").url if request.param == "meilisearch" else None
+    with use_engine(demo_client, request.param, url):
         yield demo_client
-    finally:
-        use_engine(None)
-        use_meili(demo_client, None)
 
 
 def _search(client: TestClient, **params: Any) -> dict[str, Any]:
@@ -93,16 +87,10 @@ MEILISEARCH_DIFFERS: dict[str, tuple[str, str]] = {
 def test_postgres_and_meilisearch_agree_on_totals_facets_and_order(
         demo_client: TestClient, meili: MeiliServer) -> None:
     for params in AGREEMENT_QUERIES:
-        use_engine("postgres")
-        try:
+        with use_engine(demo_client, "postgres"):
             pg = _search(demo_client, limit=50, **params)
-        finally:
-            use_engine(None)
-        use_meili(demo_client, meili.url)
-        try:
+        with use_engine(demo_client, "meilisearch", meili.url):
             me = _search(demo_client, limit=50, **params)
-        finally:
-            use_meili(demo_client, None)
         assert (pg["engine"], me["engine"]) == ("postgres", "meilisearch")
         differs = MEILISEARCH_DIFFERS.get(params["q"], ("", ""))[0]
         if differs == "more hits":
@@ -133,11 +121,8 @@ def test_memory_and_postgres_agree_on_everything(demo_client: TestClient,
     facets, highlights."""
     params = {"limit": 50, **params}
     memory_page = _search(demo_client, **params)
-    use_engine("postgres")
-    try:
+    with use_engine(demo_client, "postgres"):
         pg = _search(demo_client, **params)
-    finally:
-        use_engine(None)
     assert (memory_page.pop("engine"), pg.pop("engine")) == ("memory", "postgres")
     assert memory_page == pg
 
@@ -251,23 +236,19 @@ def test_no_user_input_reaches_a_filter_unescaped(hostile: str, meili: MeiliServ
 def test_injection_through_the_api_is_refused_or_inert(demo_client: TestClient,
                                                        meili: MeiliServer) -> None:
     double = meili.double
-    use_meili(demo_client, meili.url)
-    try:
+    with use_engine(demo_client, "meilisearch", meili.url):
         response = demo_client.get("/v1/search", params={"language": 'en" OR country = "BRA'})
         assert response.status_code == 422
         response = demo_client.get("/v1/search", params={"q": '" OR status = "withdrawn'})
         assert response.status_code == 200
         assert double.searches[-1]["q"] == '" OR status = "withdrawn'
         assert all("withdrawn" not in json.dumps(f) for f in double.searches[-1]["filter"][1:])
-    finally:
-        use_meili(demo_client, None)
 
 
 def test_unreachable_meilisearch_falls_back_to_postgres_and_says_so(
         demo_client: TestClient, meili: MeiliServer) -> None:
-    use_meili(demo_client, meili.url)
-    access = demo_client.app.state.meili  # type: ignore[attr-defined]
-    try:
+    with use_engine(demo_client, "meilisearch", meili.url) as engine:
+        assert isinstance(engine, FallbackEngine)
         for mode in ("down", "status_5xx"):
             setattr(meili.double, mode, True)
             try:
@@ -280,10 +261,8 @@ def test_unreachable_meilisearch_falls_back_to_postgres_and_says_so(
             asked = len(meili.double.requests)
             assert _search(demo_client, q="Procuradoria")["engine"] == "postgres-fallback"
             assert len(meili.double.requests) == asked
-            access.reset_backoff()
+            engine.reset_backoff()
         assert _search(demo_client, q="Procuradoria")["engine"] == "meilisearch"
-    finally:
-        use_meili(demo_client, None)
 
 
 def test_network_keys_see_only_their_countries(demo_client: TestClient, demo_url: str) -> None:
@@ -297,7 +276,8 @@ def test_network_keys_see_only_their_countries(demo_client: TestClient, demo_url
     with Session(engine) as session:
         countries = principal.visible_countries(resolve_filters(session, [], None, None))
         page = service.search(session, principal, SearchQuery(q="ministry",
-                                                              countries=countries), 0, ["en"])
+                                                              countries=countries), 0, ["en"],
+                              demo_client.app.state.search)  # type: ignore[attr-defined]
     assert page["hits"] and {h["record"]["country"] for h in page["hits"]} == {"FRA"}
     assert page["facets"]["country"] == {"FRA": page["total"]}
     assert principal.view is View.full and "contacts" in page["hits"][0]["record"]

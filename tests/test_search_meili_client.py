@@ -14,8 +14,8 @@ from sqlmodel import Session
 
 from app.core.settings import Settings
 from app.reference.data import ReferenceData
-from app.search.meili_access import MeiliAccess, meili_client
-from search.engine import EngineUnavailable, SearchQuery
+from app.search.meili_access import meili_client
+from search.engine import EngineUnavailable, FallbackEngine, SearchQuery
 from search.meili import IndexNotFound, MeiliClient, MeiliEngine, MeiliError, TaskFailed
 from tests.conftest import make_record, settings_env, store
 from tests.meili_server import MeiliServer, meili_server
@@ -146,12 +146,13 @@ def test_the_app_builds_one_client_at_startup_and_searches_through_it(
               "cna_test", vocabulary()).run(once=True)
         meili_server.double.drain()
         with TestClient(create_app(), raise_server_exceptions=False) as client:
-            access = client.app.state.meili  # type: ignore[attr-defined]
-            assert isinstance(access, MeiliAccess)
-            assert access.engine.index == "cna_test"
+            engine = client.app.state.search  # type: ignore[attr-defined]
+            assert isinstance(engine, FallbackEngine)
+            assert isinstance(engine.primary, MeiliEngine)
+            assert engine.primary.index == "cna_test"
             pages = [client.get("/v1/search", params={"q": "quendal"}).json()
                      for _ in range(3)]
-            assert client.app.state.meili is access  # type: ignore[attr-defined]
+            assert client.app.state.search is engine  # type: ignore[attr-defined]
     assert all(p["engine"] == "meilisearch" for p in pages)
     assert [h["record"]["id"] for h in pages[0]["hits"]] == [str(record.authority.id)]
     searched = [path for method, path in meili_server.double.requests

@@ -270,19 +270,20 @@ def test_the_event_loop_answer_equals_the_worker_answer_and_reads_no_database(
                                 ("extradtion", ("fr", "BRA"), None, None),
                                 ("Minis", (), "mutual_legal_assistance", 5),
                                 ("", ("DEU",), None, None)]]
+    engine = demo_client.app.state.search  # type: ignore[attr-defined]
     with Session(db_engine.get_engine()) as session:
-        in_worker = [service.answer(session, ANONYMOUS, a, ["en"]) for a in asked]
+        in_worker = [service.answer(session, ANONYMOUS, a, ["en"], engine) for a in asked]
     offline = Session()  # bound to no database
-    on_loop = [asyncio.run(service.answer_in_memory(offline, ANONYMOUS, a, ["en"]))
+    on_loop = [asyncio.run(service.answer_at_once(offline, ANONYMOUS, a, ["en"], engine))
                for a in asked]
     assert all(page is not None and page["engine"] == "memory" for page in on_loop)
     assert [service.page_json(p) for p in on_loop if p is not None] == [
         service.page_json(p) for p in in_worker]
     assert any(p["total"] > 1 for p in in_worker)
     with pytest.raises(Problem):  # bad filters are refused the same way
-        asyncio.run(service.answer_in_memory(offline, ANONYMOUS, service.SearchRequest(
+        asyncio.run(service.answer_at_once(offline, ANONYMOUS, service.SearchRequest(
             q="x", countries=("XXX",), type=None, instrument=None, language=None,
-            channel=None, kind=None, limit=10, offset=None, cursor=None), ["en"]))
+            channel=None, kind=None, limit=10, offset=None, cursor=None), ["en"], engine))
 
 
 def test_the_render_cache_is_warmed_at_start_so_first_searches_read_no_database(
@@ -301,7 +302,8 @@ def test_the_render_cache_is_warmed_at_start_so_first_searches_read_no_database(
                                   limit=50, offset=None, cursor=None)
     with Session(db_engine.get_engine()) as session:
         load_reference_cached(session)  # read once a minute by any request
-    page = asyncio.run(service.answer_in_memory(Session(), ANONYMOUS, asked, ["en"]))
+    engine = demo_client.app.state.search  # type: ignore[attr-defined]
+    page = asyncio.run(service.answer_at_once(Session(), ANONYMOUS, asked, ["en"], engine))
     assert page is not None and page["hits"]
     assert all("contacts" not in json.loads(h["record_json"]) for h in page["hits"])
 

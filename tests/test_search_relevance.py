@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from app.core.settings import get_settings
 from tests.meili_double import MeiliDouble
 from tests.meili_server import MeiliServer, serve
-from tests.search_support import demo_client, demo_url, fill_double, use_engine, use_meili
+from tests.search_support import demo_client, demo_url, fill_double, use_engine
 
 __all__ = ["demo_client", "demo_url"]
 
@@ -191,17 +191,16 @@ def engine_client(request: pytest.FixtureRequest) -> Iterator[tuple[str, TestCli
     live_url = os.environ.pop("MEILI_URL", None)
     get_settings.cache_clear()
     demo_client: TestClient = request.getfixturevalue("demo_client")
-    if request.param == "postgres":
-        use_engine("postgres")
-    elif request.param == "meilisearch":
-        use_meili(demo_client, request.getfixturevalue("meili").url)
+    meili_url = None
+    if request.param == "meilisearch":
+        meili_url = request.getfixturevalue("meili").url
     elif request.param == "meilisearch-live":
-        use_meili(demo_client, live_url)
+        meili_url = live_url
+    name = "meilisearch" if meili_url is not None else request.param
     try:
-        yield request.param, demo_client
+        with use_engine(demo_client, name, meili_url):
+            yield request.param, demo_client
     finally:
-        use_engine(None)
-        use_meili(demo_client, None)
         if live_url is not None:
             os.environ["MEILI_URL"] = live_url
             get_settings.cache_clear()

@@ -58,17 +58,6 @@ def index_config(settings: Settings) -> memory.IndexConfig:
                               render_cache=settings.search_render_cache)
 
 
-def index_holder(engine: Engine, settings: Settings) -> memory.Holder:
-    """The in-process index of ``engine``'s database, built now if there is none yet
-    (the listener that keeps it in step with this process's writes attached first)."""
-    holder = memory.holder_for(engine)
-    if holder is None:
-        install_search_listener()
-        holder = memory.holder_for(engine, index_config(settings))
-        assert holder is not None  # given a config, holder_for always has one
-    return holder
-
-
 def _insert_terms(session: Session, rows: list[tuple[str, str]]) -> None:
     if not rows:
         return

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from app.access.policy import readers
 from app.access.principal import Principal
@@ -14,7 +13,7 @@ from app.api.responses import body_response, next_link
 from app.authorities.schemas import Channel, Kind
 from app.core.errors import problem_responses
 from app.search import service
-from app.search.meili_access import meili_of
+from app.search.engines import SearchEngineDep
 from app.search.schemas import SearchPage
 
 router = APIRouter(tags=["search"])
@@ -25,6 +24,7 @@ async def search(
     request: Request,
     session: SessionDep,
     languages: LanguagesDep,
+    engine: SearchEngineDep,
     q: Annotated[str, Query(max_length=500, description="Words, in any language or "
                                                         "script; typos are tolerated")] = "",
     country: Annotated[list[str], Query(max_length=300, description="ISO alpha-2 or "
@@ -49,10 +49,7 @@ async def search(
                                   instrument=instrument, language=language,
                                   channel=channel, kind=kind, limit=limit, offset=offset,
                                   cursor=cursor)
-    page = await service.answer_in_memory(session, principal, asked, languages)
-    if page is None:
-        page = await run_in_threadpool(service.answer, session, principal, asked, languages,
-                                       meili_of(request))
+    page = await service.answer_on_loop(session, principal, asked, languages, engine)
     headers = {}
     if page["next_cursor"]:
         url = request.url.remove_query_params("offset").include_query_params(

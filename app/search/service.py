@@ -1,4 +1,4 @@
-"""Search: pick the engine, hydrate the hits from Postgres, highlight what matched."""
+"""Search: ask the engine, turn its result into hits with highlights, facets and a page."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -23,14 +22,11 @@ from app.access.principal import Principal
 from app.authorities.documents import View, view_of
 from app.core.jsonenc import compact_json_text
 from app.core.problems import FieldError, Problem
-from app.core.settings import Settings, get_settings
-from app.db.engine import get_engine
+from app.core.settings import Settings
 from app.reference.service import cached_reference, resolve_filters
-from app.search.indexing import index_holder, vocabulary
-from app.search.meili_access import MeiliAccess
+from app.search.indexing import vocabulary
 from search import memory
-from search.engine import EngineResult, EngineUnavailable, SearchQuery, synonyms
-from search.postgres import PostgresEngine
+from search.engine import EngineResult, SearchEngine, SearchQuery, synonyms
 from search.text import cjk_pieces, fold, has_cjk, match_cost, query_words
 
 MAX_OFFSET = 10_000
@@ -66,30 +62,6 @@ def decode_cursor(query: SearchQuery, cursor: str) -> int:
                       errors=[FieldError(("query", "cursor"), "cursor of another query",
                                          "cursor")])
     return int(offset)
-
-
-def _local(session: Session, query: SearchQuery) \
-        -> tuple[EngineResult, str, tuple[memory.Holder, memory.MemoryIndex] | None]:
-    """Without Meilisearch: the in-process index (with its holder), or Postgres when it
-    is switched off (``CNA_SEARCH_ENGINE=postgres``) or not built yet."""
-    settings = get_settings()
-    if settings.search_engine == "memory":
-        bind = session.get_bind()
-        holder = index_holder(bind, settings) if isinstance(bind, Engine) else None
-        index = holder.current() if holder is not None else None
-        if holder is not None and index is not None:
-            return index.search(query), "memory", (holder, index)
-    return PostgresEngine(session).search(query), "postgres", None
-
-
-def run_engine(session: Session, query: SearchQuery,
-               meili: MeiliAccess) -> tuple[EngineResult, str]:
-    """Meilisearch when it answers, else Postgres (for 5 s after a failure); and who
-    answered."""
-    try:
-        return meili.search(query), "meilisearch"
-    except EngineUnavailable:
-        return PostgresEngine(session).search(query), "postgres-fallback"
 
 
 def hydrate(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
@@ -205,48 +177,54 @@ def start_offset(query: SearchQuery, offset: int | None, cursor: str | None) -> 
 
 
 def search(session: Session, principal: Principal, query: SearchQuery, offset: int,
-           languages: list[str], raw: bool = False,
-           meili: MeiliAccess | None = None) -> dict[str, Any]:
+           languages: list[str], engine: SearchEngine, raw: bool = False) -> dict[str, Any]:
     """One page of hits in the caller's view.  ``query.countries`` is already narrowed
     to what the caller may see (an empty list: nothing).
 
     With ``raw``, each hit's record is given as its JSON text (``record_json``), ready
     for ``page_json``."""
     query = replace(query, offset=offset)
-    in_memory: tuple[memory.Holder, memory.MemoryIndex] | None = None
-    if meili is not None:
-        result, engine = run_engine(session, query, meili)
-    else:
-        result, engine, in_memory = _local(session, query)
-    words = query_words(query.q)
-    if in_memory is not None and isinstance(result, memory.MemoryResult):
-        holder, index = in_memory
-        hits = _memory_hits(session, holder, principal, index, result, words, raw) or []
-    else:
-        hits = []
-        documents = hydrate(session, result.ids)
-        for authority_id in result.ids:
-            document = documents.get(authority_id)
-            if document is None or not principal.may_see_country(document["country"]):
-                continue  # withdrawn or out of scope since the index was written
-            record = view_of(document, principal.view)
-            hit: dict[str, Any] = {"matches": matched_fields(document, words, languages)}
-            if raw:
-                hit["record_json"] = compact_json_text(record)
-            else:
-                hit["record"] = record
-            hits.append(hit)
-    return _page_of(query, result, hits, engine)
+    result = engine.search(query, session)
+    hits = hits_of(session, principal, result, query_words(query.q), languages, raw)
+    return _page_of(query, result, hits or [])
 
 
-def _page_of(query: SearchQuery, result: EngineResult, hits: list[dict[str, Any]],
-             engine: str) -> dict[str, Any]:
+def hits_of(session: Session | None, principal: Principal, result: EngineResult,
+            words: list[str], languages: list[str], raw: bool) -> list[dict[str, Any]] | None:
+    """The hits of any engine's result, in the caller's view, with what matched.  A result
+    of the in-process index brings its records from its render cache and its highlights
+    from its token matches; any other is read from Postgres.  Without a session: None
+    when the database would have to be read."""
+    if isinstance(result, memory.MemoryResult) and result.holder is not None \
+            and result.index is not None:
+        return _memory_hits(session, result.holder, principal, result.index, result, words,
+                            raw)
+    if session is None:
+        return None
+    hits = []
+    documents = hydrate(session, result.ids)
+    for authority_id in result.ids:
+        document = documents.get(authority_id)
+        if document is None or not principal.may_see_country(document["country"]):
+            continue  # withdrawn or out of scope since the index was written
+        record = view_of(document, principal.view)
+        hit: dict[str, Any] = {"matches": matched_fields(document, words, languages)}
+        if raw:
+            hit["record_json"] = compact_json_text(record)
+        else:
+            hit["record"] = record
+        hits.append(hit)
+    return hits
+
+
+def _page_of(query: SearchQuery, result: EngineResult,
+             hits: list[dict[str, Any]]) -> dict[str, Any]:
     next_offset = query.offset + query.limit
     return {
         "hits": hits,
         "total": result.total,
         "facets": {FACET_NAMES[k]: v for k, v in result.facets.items()},
-        "engine": engine,
+        "engine": result.engine,
         "limit": query.limit,
         "offset": query.offset,
         "next_cursor": encode_cursor(query, next_offset)
@@ -280,42 +258,49 @@ def _query_of(principal: Principal, request: SearchRequest,
 
 
 def answer(session: Session, principal: Principal, request: SearchRequest,
-           languages: list[str], meili: MeiliAccess | None = None) -> dict[str, Any]:
+           languages: list[str], engine: SearchEngine) -> dict[str, Any]:
     """One page for ``request``, hits as JSON text (``page_json``).  It may read the
     database: call it from a worker thread."""
     resolved = resolve_filters(session, list(request.countries), request.type,
                                request.instrument)
     query = _query_of(principal, request, resolved)
-    return search(session, principal, query, query.offset, languages, raw=True, meili=meili)
+    return search(session, principal, query, query.offset, languages, engine, raw=True)
 
 
-async def answer_in_memory(session: Session, principal: Principal, request: SearchRequest,
-                           languages: list[str]) -> dict[str, Any] | None:
-    """As ``answer``, from the in-process index on the event loop (no hand-off to a
-    worker thread, which costs more than the search itself), the records of hits not in
-    the render cache being read in a worker thread; None when the index cannot answer
-    without a database round trip: it is not built, is behind this process's writes or
-    busy applying changes, or the reference data is due to be re-read."""
-    settings = get_settings()
-    if settings.search_engine != "memory" or settings.meili_url:
-        return None
+async def answer_on_loop(session: Session, principal: Principal, request: SearchRequest,
+                         languages: list[str], engine: SearchEngine) -> dict[str, Any]:
+    """As ``answer``, on the event loop when the engine can answer at once (the
+    in-process index: a hand-off to a worker thread costs more than the search itself),
+    else in a worker thread."""
+    page = await answer_at_once(session, principal, request, languages, engine)
+    if page is None:
+        page = await run_in_threadpool(answer, session, principal, request, languages,
+                                       engine)
+    return page
+
+
+async def answer_at_once(session: Session, principal: Principal, request: SearchRequest,
+                         languages: list[str], engine: SearchEngine) -> dict[str, Any] | None:
+    """As ``answer``, without a database round trip for the search (the records of hits
+    not in the render cache being read in a worker thread); None when the engine cannot
+    answer that way (Postgres, Meilisearch; the in-process index not built, behind this
+    process's writes or busy applying changes) or the reference data is due to be
+    re-read."""
     reference = cached_reference()
-    holder = memory.holder_for(get_engine())
-    index = holder.fresh() if holder is not None else None
-    if reference is None or holder is None or index is None:
+    if reference is None:
         return None
     resolved = resolve_filters(reference, list(request.countries), request.type,
                                request.instrument)
     query = _query_of(principal, request, resolved)
-    result = index.try_search(query)
+    result = engine.try_search(query)
     if result is None:
         return None
     words = query_words(query.q)
-    hits = _memory_hits(None, holder, principal, index, result, words, raw=True)
+    hits = hits_of(None, principal, result, words, languages, raw=True)
     if hits is None:
-        hits = await run_in_threadpool(_memory_hits, session, holder, principal, index,
-                                       result, words, True)
-    return _page_of(query, result, hits or [], "memory")
+        hits = await run_in_threadpool(hits_of, session, principal, result, words,
+                                       languages, True)
+    return _page_of(query, result, hits or [])
 
 
 def renderer(view: View) -> Callable[[dict[str, Any]], str]:

@@ -30,7 +30,7 @@ from app.accounts.access_requests_router import AccessRequestIn
 from app.api.deps import SessionDep
 from app.core.problems import FieldError, Problem
 from app.core.settings import get_settings
-from app.search.meili_access import meili_of
+from app.search.engines import SearchEngineDep
 from app.web import i18n, people_service
 from app.web.forms import (
     PreSessionForm,
@@ -42,6 +42,7 @@ from app.web.forms import (
     with_form_cookie,
 )
 from app.web.router import LangDep, load_viewer, page
+from search.engine import SearchEngine
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(load_viewer)])
 
@@ -63,13 +64,12 @@ def _prefs(lang: str) -> list[str]:
 
 # -- asking for an account ----------------------------------------------------------------
 
-def _request_page(request: Request, session: Session, lang: str, *,
+def _request_page(request: Request, session: Session, lang: str, engine: SearchEngine, *,
                   q: str, values: dict[str, str], errors: dict[str, str] | None = None,
                   sent: bool = False, status: int = 200,
                   headers: dict[str, str] | None = None) -> Response:
     # The visitor searches as an anonymous reader would, whoever they are.
-    choices = people_service.find_authorities(session, ANONYMOUS, q, _prefs(lang),
-                                              meili_of(request))
+    choices = people_service.find_authorities(session, ANONYMOUS, q, _prefs(lang), engine)
     chosen = values.get("authority_id", "")
     if chosen and chosen not in {c.id for c in choices}:
         try:
@@ -86,8 +86,9 @@ def _request_page(request: Request, session: Session, lang: str, *,
 
 @router.get("/request-access", response_class=HTMLResponse)
 def request_access_page(request: Request, session: SessionDep, lang: LangDep,
+                        engine: SearchEngineDep,
                         q: Annotated[str, Query(max_length=500)] = "") -> Response:
-    return _request_page(request, session, lang, q=q, values={})
+    return _request_page(request, session, lang, engine, q=q, values={})
 
 
 def _field_of(error: FieldError | dict[str, Any]) -> str:
@@ -101,6 +102,7 @@ def _messages(t: dict[str, str], fields: list[str]) -> dict[str, str]:
 
 @router.post("/request-access", response_class=HTMLResponse)
 def request_access(request: Request, session: SessionDep, lang: LangDep,
+                   engine: SearchEngineDep,
                    form: Annotated[PreSessionForm, Depends(pre_session_form)]) -> Response:
     """The same page follows whether or not the address has an account."""
     t = i18n.strings(lang)
@@ -116,7 +118,7 @@ def request_access(request: Request, session: SessionDep, lang: LangDep,
     except ValidationError as exc:
         bad += [_field_of(dict(error)) for error in exc.errors()]
     if bad:
-        return _request_page(request, session, lang, q=q, values=values,
+        return _request_page(request, session, lang, engine, q=q, values=values,
                              errors=_messages(t, bad), status=422)
     try:
         access_requests.submit(session, get_settings(), email=asked.email, name=asked.name,
@@ -130,10 +132,10 @@ def request_access(request: Request, session: SessionDep, lang: LangDep,
         else:
             errors = _messages(t, [_field_of(e) for e in refused.errors]) \
                 or {"email": t["request_email_invalid"]}
-        return _request_page(request, session, lang, q=q, values=values,
+        return _request_page(request, session, lang, engine, q=q, values=values,
                              errors=errors, status=refused.status, headers=refused.headers)
     session.commit()
-    return _request_page(request, session, lang, q="", values={}, sent=True)
+    return _request_page(request, session, lang, engine, q="", values={}, sent=True)
 
 
 # -- deciding -----------------------------------------------------------------------------

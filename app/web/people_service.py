@@ -20,7 +20,7 @@ from app.accounts.tokens import token_digest
 from app.authorities.models import Authority
 from app.core.i18n import pick
 from app.search import service as search
-from app.search.meili_access import MeiliAccess
+from search.engine import SearchEngine
 
 ResetLinkState = Literal["valid", "unknown", "used", "expired"]
 CHOICES_SHOWN = 10
@@ -56,14 +56,14 @@ def _choice(record: dict[str, object], prefs: list[str]) -> AuthorityChoice:
 
 
 def find_authorities(session: Session, principal: Principal, q: str,
-                     prefs: list[str], meili: MeiliAccess | None) -> list[AuthorityChoice]:
+                     prefs: list[str], engine: SearchEngine) -> list[AuthorityChoice]:
     """The authorities matching ``q``, as the directory's search finds them."""
     if not q.strip():
         return []
     asked = search.SearchRequest(q=q, countries=(), type=None, instrument=None,
                                  language=None, channel=None, kind=None,
                                  limit=CHOICES_SHOWN, offset=None, cursor=None)
-    page = json.loads(search.page_json(search.answer(session, principal, asked, prefs, meili)))
+    page = json.loads(search.page_json(search.answer(session, principal, asked, prefs, engine)))
     return [_choice(hit["record"], prefs) for hit in page["hits"]]
 
 
