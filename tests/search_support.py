@@ -113,7 +113,11 @@ def use_engine(client: TestClient, name: str | None,
     app = cast(FastAPI, client.app)
     engine = engine_named(name, meili_url) if name is not None \
         else cast(SearchEngine, app.state.search)
-    app.dependency_overrides[search_engine_of] = lambda: engine
+
+    async def chosen() -> SearchEngine:  # async, as the dependency it replaces
+        return engine
+
+    app.dependency_overrides[search_engine_of] = chosen
     try:
         yield engine
     finally:

@@ -35,8 +35,10 @@ def engine_from_settings(settings: Settings) -> SearchEngine:
     return PostgresEngine()
 
 
-def search_engine_of(request: Request) -> SearchEngine:
-    """The engine of the app serving ``request`` (set by its lifespan)."""
+async def search_engine_of(request: Request) -> SearchEngine:
+    """The engine of the app serving ``request`` (set by its lifespan).  Async: FastAPI
+    would run a plain function in a worker thread, a hand-off costing more than the
+    in-process search itself."""
     engine: SearchEngine = request.app.state.search
     return engine
 
