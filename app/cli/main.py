@@ -18,15 +18,6 @@ from app.cli import (
     transfer_commands,
 )
 
-
-def _publish_commands() -> typer.Typer:
-    # publish_commands still adds its command through register(); on a Typer of its own it
-    # keeps its place in the list.
-    commands = typer.Typer()
-    publish_commands.register(commands)
-    return commands
-
-
 app = typer.Typer(
     name="cna",
     help="CNA Directory: the directory of competent national authorities.",
@@ -38,7 +29,7 @@ app.add_typer(database_commands.commands)
 app.add_typer(transfer_commands.commands)
 app.add_typer(search_commands.commands)
 app.add_typer(sync_commands.commands)
-app.add_typer(_publish_commands())
+app.add_typer(publish_commands.commands)
 app.add_typer(key_commands.commands)
 app.add_typer(account_commands.commands)
 app.add_typer(mail_commands.commands)

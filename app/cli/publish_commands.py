@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-err = Console(stderr=True)
+from app.cli.common import err, open_database, progress_bar
+
+commands = typer.Typer()
 
 
 class PublishView(StrEnum):
@@ -40,76 +41,71 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def register(app: typer.Typer) -> None:
-    """Add this domain's commands to the `cna` application."""
+@commands.command("publish")
+def publish(
+    output: Annotated[Path, typer.Option("-o", "--output",
+                                         help="PDF file to write (replaced whole, "
+                                              "or left as it was on failure)")],
+    lang: Annotated[str, typer.Option(help="ar, zh, en, fr, ru or es")] = "en",
+    view: Annotated[PublishView, typer.Option(help="public, or full (with contacts)")]
+        = PublishView.public,
+    country: Annotated[list[str] | None, typer.Option(
+        help="Only this State (ISO alpha-2 or alpha-3); repeatable")] = None,
+    instrument: Annotated[str | None, typer.Option(
+        help="Only designations under this instrument (e.g. untoc, uncac)")] = None,
+    changes_since: Annotated[datetime | None, typer.Option(
+        formats=["%Y-%m-%d"], help="Add an annex of the records changed since this "
+                                   "day (YYYY-MM-DD); withdrawn ones appear only there")]
+        = None,
+    html: Annotated[bool, typer.Option(help="Write the HTML of the print view "
+                                            "instead of the PDF")] = False,
+    processes: Annotated[int | None, typer.Option(
+        min=1, help="Lay the body out in this many processes at once (default: 2, "
+                    "or 1 on a single core)")] = None,
+) -> None:
+    """Publish the directory as a printable PDF in one of the six UN languages, from one
+    consistent snapshot (its feed cursor is on the cover and printed on stderr)."""
+    from sqlmodel import Session
 
-    @app.command("publish")
-    def publish(
-        output: Annotated[Path, typer.Option("-o", "--output",
-                                             help="PDF file to write (replaced whole, "
-                                                  "or left as it was on failure)")],
-        lang: Annotated[str, typer.Option(help="ar, zh, en, fr, ru or es")] = "en",
-        view: Annotated[PublishView, typer.Option(help="public, or full (with contacts)")]
-            = PublishView.public,
-        country: Annotated[list[str] | None, typer.Option(
-            help="Only this State (ISO alpha-2 or alpha-3); repeatable")] = None,
-        instrument: Annotated[str | None, typer.Option(
-            help="Only designations under this instrument (e.g. untoc, uncac)")] = None,
-        changes_since: Annotated[datetime | None, typer.Option(
-            formats=["%Y-%m-%d"], help="Add an annex of the records changed since this "
-                                       "day (YYYY-MM-DD); withdrawn ones appear only there")]
-            = None,
-        html: Annotated[bool, typer.Option(help="Write the HTML of the print view "
-                                                "instead of the PDF")] = False,
-        processes: Annotated[int | None, typer.Option(
-            min=1, help="Lay the body out in this many processes at once (default: 2, "
-                        "or 1 on a single core)")] = None,
-    ) -> None:
-        """Publish the directory as a printable PDF in one of the six UN languages, from one
-        consistent snapshot (its feed cursor is on the cover and printed on stderr)."""
-        from sqlmodel import Session
+    from app.access.principal import Principal, Role
+    from app.authorities.documents import View
+    from app.core.problems import Problem
+    from app.db import engine as db_engine
+    from app.publications import parallel, service
 
-        from app.access.principal import Principal, Role
-        from app.authorities.documents import View
-        from app.cli.common import open_database as _database
-        from app.cli.common import progress_bar as _progress
-        from app.core.problems import Problem
-        from app.db import engine as db_engine
-        from app.publications import parallel, service
+    # The operator reads everything, as the secretariat does.
+    operator = Principal(role=Role.secretariat)
+    with open_database():
+        engine = db_engine.get_engine()
+        with Session(engine) as session:
+            try:
+                query = service.resolve_query(
+                    session, operator, lang=lang, view=View(view.value),
+                    countries=country or [], instrument=instrument,
+                    changes_since=changes_since.date() if changes_since else None)
+            except Problem as exc:
+                for error in exc.errors:
+                    err.print(f"[red]{error.message}[/red]")
+                raise typer.Exit(2) from None
+        with progress_bar() as progress:
+            reading = progress.add_task("Reading the snapshot", total=None)
 
-        # The operator reads everything, as the secretariat does.
-        operator = Principal(role=Role.secretariat)
-        with _database():
-            engine = db_engine.get_engine()
-            with Session(engine) as session:
-                try:
-                    query = service.resolve_query(
-                        session, operator, lang=lang, view=View(view.value),
-                        countries=country or [], instrument=instrument,
-                        changes_since=changes_since.date() if changes_since else None)
-                except Problem as exc:
-                    for error in exc.errors:
-                        err.print(f"[red]{error.message}[/red]")
-                    raise typer.Exit(2) from None
-            with _progress() as progress:
-                reading = progress.add_task("Reading the snapshot", total=None)
+            def advance(records: int, total: int) -> None:
+                progress.update(reading, total=total, advance=records)
 
-                def advance(records: int, total: int) -> None:
-                    progress.update(reading, total=total, advance=records)
+            directory = service.read_directory(engine, query, progress=advance)
+            if not html:
+                laying_out = progress.add_task("Laying out pages", total=None)
 
-                directory = service.read_directory(engine, query, progress=advance)
-                if not html:
-                    laying_out = progress.add_task("Laying out pages", total=None)
+                def laid_out(page: int) -> None:
+                    progress.update(laying_out, description=f"Laying out page {page}")
 
-                    def laid_out(page: int) -> None:
-                        progress.update(laying_out, description=f"Laying out page {page}")
-
-                    data = parallel.publish_pdf(directory, processes, on_page=laid_out)
-                    progress.update(laying_out, description="Laid out", total=1,
-                                    completed=1)
-                else:
-                    data = service.render_html(directory).encode("utf-8")
-            write_atomically(output, data)
-        err.print(f"[green]Published {directory.records} authorit(y/ies) of "
-                  f"{len(directory.states)} State(s) to {output}.[/green]")
-        err.print(f"Feed cursor: {directory.cursor}")
+                data = parallel.publish_pdf(directory, processes, on_page=laid_out)
+                progress.update(laying_out, description="Laid out", total=1,
+                                completed=1)
+            else:
+                data = service.render_html(directory).encode("utf-8")
+        write_atomically(output, data)
+    err.print(f"[green]Published {directory.records} authorit(y/ies) of "
+              f"{len(directory.states)} State(s) to {output}.[/green]")
+    err.print(f"Feed cursor: {directory.cursor}")
