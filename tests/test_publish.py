@@ -399,8 +399,9 @@ def test_the_new_designation_type_and_interpol_requests_are_published(
     assert expected in html_lib.unescape(html)
 
 
+@pytest.mark.parametrize("processes", [3, None], ids=["three-parts", "small-laid-out-whole"])
 def test_parts_laid_out_in_other_processes_keep_contents_and_page_numbers_right(
-        session: Session, directory: dict[str, Any]) -> None:
+        session: Session, directory: dict[str, Any], processes: int | None) -> None:
     from app.authorities.documents import View
     from app.publications import parallel, service
 
@@ -409,7 +410,9 @@ def test_parts_laid_out_in_other_processes_keep_contents_and_page_numbers_right(
     read = service.read_directory(get_engine(), query)
     runs = parallel.split_states(read.states, 3)
     assert len(runs) == 3 and [s for run in runs for s in run] == read.states
-    pages = _pages(parallel.publish_pdf(read, processes=3))
+    # By default a directory this small is one part, laid out whole in this process.
+    assert parallel.parts_for(read, processes) == (3 if processes else 1)
+    pages = _pages(parallel.publish_pdf(read, processes=processes))
     # Every page after the cover carries its own number at its foot, across the parts.
     for number, page in enumerate(pages[1:], start=2):
         assert page.split()[-1] == str(number), (number, page[-80:])

@@ -159,11 +159,29 @@ class _Child:
         return message
 
 
+ENTRIES_PER_PART = 400
+"""Below this many entries a part of its own costs more (a process, its imports, fonts
+embedded again) than it saves: a small directory, or a filtered one, is laid out whole."""
+
+
+def parts_for(directory: Directory, processes: int | None) -> int:
+    """How many parts: ``processes`` when given, else the default, as far as the
+    directory's size makes them worth it."""
+    if processes is not None:
+        return max(1, processes)
+    entries = sum(len(g.entries) for s in directory.states for g in s.groups)
+    return max(1, min(default_processes(), entries // ENTRIES_PER_PART))
+
+
 def publish_pdf(directory: Directory, processes: int | None = None,
                 on_page: Callable[[int], None] | None = None) -> bytes:
     """The whole directory as one PDF, its body laid out in up to ``processes`` parts at
-    once; ``on_page`` is told how many body pages are laid out so far."""
-    runs = split_states(directory.states, max(1, processes or default_processes()))
+    once (one part: laid out whole, in this process); ``on_page`` is told how many body
+    pages are laid out so far."""
+    parts = parts_for(directory, processes)
+    if parts == 1:
+        return _whole(directory, on_page)
+    runs = split_states(directory.states, parts)
     front_pages: int | None = None
     for _ in range(3):
         pdf, assumed, actual = _publish(directory, runs, on_page, front_pages)
@@ -171,6 +189,18 @@ def publish_pdf(directory: Directory, processes: int | None = None,
             return pdf
         front_pages = actual
     raise RuntimeError("the contents' page count did not settle")
+
+
+def _whole(directory: Directory, on_page: Callable[[int], None] | None) -> bytes:
+    """Cover, contents and body as one document, in this process (WeasyPrint numbers the
+    contents itself)."""
+    html = render_html(directory)
+    if on_page is None:
+        pdf: bytes = _document(html).write_pdf()
+        return pdf
+    with pages_reported(on_page):
+        pdf = _document(html).write_pdf()
+    return pdf
 
 
 def _publish(directory: Directory, runs: list[list[StateSection]],
