@@ -45,7 +45,7 @@ from app.reference.router import router as reference_router
 from app.routecard.router import router as route_router
 from app.search import service as search_service
 from app.search.engines import engine_from_settings
-from app.search.indexing import index_config, install_search_listener
+from app.search.indexing import install_search_listener, telling
 from app.search.router import router as search_router
 from app.sync.router import router as sync_router
 from app.sync.service import FeedWatcher
@@ -60,7 +60,7 @@ from app.web.inbox_pages import router as inbox_pages_router
 from app.web.reset_pages import router as reset_pages_router
 from app.web.router import router as web_router
 from app.webhooks.pinger import Pinger
-from search import memory as search_memory
+from search.memory import MemoryEngine
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +75,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             url = stack.enter_context(database_url(settings))
             db_engine.configure_engine(url)
             stack.callback(db_engine.dispose_engine)
-        if settings.search_engine == "memory" and not settings.meili_url:
-            # The in-process search index: built in the background, kept in step by the
-            # change rows, stopped before the engine is disposed.
-            stack.enter_context(search_memory.running(db_engine.get_engine(),
-                                                      index_config(settings),
-                                                      warm=search_service.warm_up(settings)))
         # The search engine of the process (with MEILI_URL, one Meilisearch client).
-        app.state.search = engine_from_settings(settings)
+        app.state.search = search = engine_from_settings(settings)
+        if isinstance(search, MemoryEngine):
+            # The in-process search index: built in the background, kept in step by the
+            # change rows and this process's commits, stopped before the engine is disposed.
+            stack.enter_context(search.running(db_engine.get_engine(),
+                                               warm=search_service.warm_up(settings)))
+            stack.enter_context(telling(search))
         app.state.webhook_pinger = stack.enter_context(Pinger(db_engine.get_engine()))
         # One watcher of the change log for all the long polls of this process.
         async with FeedWatcher(db_engine.get_engine()).watching() as watcher:
@@ -104,7 +104,7 @@ def create_app() -> FastAPI:
         dependencies=[Depends(refuse_nul_parameters)],
     )
     install_error_handlers(app)
-    install_search_listener()  # writes of this process reach its in-process search index
+    install_search_listener()  # a transaction's search-write flag ends with it
     settings = get_settings()
     # Added innermost first: request context wraps everything, so limits and rate-limit
     # refusals get a request id, security headers and a log line too.

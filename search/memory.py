@@ -1088,117 +1088,117 @@ class Holder:
         return out
 
 
-_holders: OrderedDict[str, Holder] = OrderedDict()
-_holders_lock = threading.Lock()
-
-
-_engine_keys: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
-
-
-def _key(engine: Engine) -> str:
-    """The database an engine reaches (looked up on every search: kept per engine)."""
-    key = _engine_keys.get(engine)
-    if key is None:
-        key = _engine_keys[engine] = engine.url.render_as_string(hide_password=False)
-    return key
-
-
-def holder_for(engine: Engine, config: IndexConfig | None = None) -> Holder | None:
-    """The index holder of ``engine``'s database; without one, a new one built now when
-    ``config`` is given (else None)."""
-    key = _key(engine)
-    with _holders_lock:
-        holder = _holders.get(key)
-        if holder is not None:
-            _holders.move_to_end(key)
-            return holder
-        if config is None:
-            return None
-        holder = Holder(engine, config)
-        _holders[key] = holder
-        while len(_holders) > MAX_INDEXES:
-            _, old = _holders.popitem(last=False)
-            old.stop()
-    if not holder.polling:
-        holder.build()
-    return holder
-
-
-def note_write(engine: Engine) -> None:
-    """A transaction of this process that wrote search documents in ``engine``'s
-    database committed: its index (if any) is behind until it catches up."""
-    holder = holder_for(engine)
-    if holder is not None:
-        holder.writes += 1
-
-
-def start(engine: Engine, config: IndexConfig,
-          warm: tuple[Any, Any] | None = None) -> Holder:
-    """Build (in the background) and keep in step the index of ``engine``'s database;
-    with ``warm`` (a view and its render function), fill the render cache once built."""
-    key = _key(engine)
-    with _holders_lock:
-        holder = _holders.get(key)
-        if holder is None or holder.engine is not engine:
-            if holder is not None:
-                holder.stop()
-            holder = Holder(engine, config)
-            _holders[key] = holder
-            while len(_holders) > MAX_INDEXES:
-                _, old = _holders.popitem(last=False)
-                old.stop()
-    holder.warm_with = warm
-    holder.start_polling()
-    return holder
-
-
-def stop(engine: Engine) -> None:
-    with _holders_lock:
-        holder = _holders.pop(_key(engine), None)
-    if holder is not None:
-        holder.stop()
-
-
-@contextmanager
-def running(engine: Engine, config: IndexConfig,
-            warm: tuple[Any, Any] | None = None) -> Iterator[Holder]:
-    """For the application's lifespan."""
-    holder = start(engine, config, warm)
-    try:
-        yield holder
-    finally:
-        stop(engine)
-
-
-def refresh(engine: Engine) -> None:
-    """Catch up now (tests; the poller does it every ``CNA_SEARCH_POLL_SECONDS``)."""
-    holder = holder_for(engine)
-    if holder is not None:
-        holder.ready.wait(holder.config.ready_wait_seconds)
-        holder.catch_up()
-
-
-
 class MemoryEngine:
     """The in-process index of the database ``database()`` reaches, behind the engine
-    contract; Postgres answers while the index is not built."""
+    contract; Postgres answers while the index is not built.
+
+    It holds the index of each database it is asked about (one in a server; tests bind
+    others), the least recently used dropped past ``MAX_INDEXES``.  ``start`` builds and
+    keeps one in step; a commit of this process that wrote search documents reaches it
+    through ``note_write`` (the application's listener calls it)."""
 
     name = "memory"
 
     def __init__(self, database: Callable[[], Engine], config: IndexConfig) -> None:
         self.database = database
         self.config = config
+        self._holders: OrderedDict[str, Holder] = OrderedDict()
+        self._lock = threading.Lock()
+        # the database an engine reaches, looked up on every search: kept per engine
+        self._keys: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+    def _key(self, engine: Engine) -> str:
+        key = self._keys.get(engine)
+        if key is None:
+            key = self._keys[engine] = engine.url.render_as_string(hide_password=False)
+        return key
+
+    def _keep(self, key: str, holder: Holder) -> None:
+        """Hold ``holder`` for ``key`` (under the lock), stopping the oldest past the cap."""
+        self._holders[key] = holder
+        while len(self._holders) > MAX_INDEXES:
+            _, old = self._holders.popitem(last=False)
+            old.stop()
+
+    def holder_for(self, engine: Engine, build: bool = False) -> Holder | None:
+        """The index holder of ``engine``'s database; without one, None, or with
+        ``build`` a new one built now."""
+        key = self._key(engine)
+        with self._lock:
+            holder = self._holders.get(key)
+            if holder is not None:
+                self._holders.move_to_end(key)
+                return holder
+            if not build:
+                return None
+            holder = Holder(engine, self.config)
+            self._keep(key, holder)
+        if not holder.polling:
+            holder.build()
+        return holder
+
+    def note_write(self, engine: Engine) -> None:
+        """A transaction of this process that wrote search documents in ``engine``'s
+        database committed: its index (if any) is behind until it catches up."""
+        holder = self.holder_for(engine)
+        if holder is not None:
+            holder.writes += 1
+
+    def start(self, engine: Engine, warm: tuple[Any, Any] | None = None) -> Holder:
+        """Build (in the background) and keep in step the index of ``engine``'s database;
+        with ``warm`` (a view and its render function), fill the render cache once built."""
+        key = self._key(engine)
+        with self._lock:
+            holder = self._holders.get(key)
+            if holder is None or holder.engine is not engine:
+                if holder is not None:
+                    holder.stop()
+                holder = Holder(engine, self.config)
+                self._keep(key, holder)
+        holder.warm_with = warm
+        holder.start_polling()
+        return holder
+
+    def stop(self, engine: Engine) -> None:
+        with self._lock:
+            holder = self._holders.pop(self._key(engine), None)
+        if holder is not None:
+            holder.stop()
+
+    def stop_all(self) -> None:
+        with self._lock:
+            holders, self._holders = list(self._holders.values()), OrderedDict()
+        for holder in holders:
+            holder.stop()
+
+    @contextmanager
+    def running(self, engine: Engine,
+                warm: tuple[Any, Any] | None = None) -> Iterator[Holder]:
+        """For the application's lifespan: the index of ``engine``'s database kept in
+        step while the block runs; every index of this engine stopped after it."""
+        holder = self.start(engine, warm)
+        try:
+            yield holder
+        finally:
+            self.stop_all()
+
+    def refresh(self, engine: Engine) -> None:
+        """Catch up now (tests; the poller does it every ``CNA_SEARCH_POLL_SECONDS``)."""
+        holder = self.holder_for(engine)
+        if holder is not None:
+            holder.ready.wait(holder.config.ready_wait_seconds)
+            holder.catch_up()
 
     def search(self, query: SearchQuery, session: Session | None = None) -> EngineResult:
         bind = session.get_bind() if session is not None else self.database()
-        holder = holder_for(bind, self.config) if isinstance(bind, Engine) else None
+        holder = self.holder_for(bind, build=True) if isinstance(bind, Engine) else None
         index = holder.current() if holder is not None else None
         if holder is None or index is None:
             return PostgresEngine().search(query, session)
         return self._from(holder, index, index.search(query))
 
     def try_search(self, query: SearchQuery) -> EngineResult | None:
-        holder = holder_for(self.database())
+        holder = self.holder_for(self.database())
         index = holder.fresh() if holder is not None else None
         if holder is None or index is None:
             return None

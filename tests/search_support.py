@@ -27,6 +27,7 @@ from app.search.indexing import vocabulary
 from app.search.meili_access import meili_client
 from search.engine import FallbackEngine, SearchEngine
 from search.meili import MeiliClient, MeiliEngine
+from search.memory import MemoryEngine
 from search.mirror import Relay
 from search.postgres import PostgresEngine
 from tests.conftest import _execute_admin, _with_database, make_record
@@ -88,12 +89,16 @@ def demo_url(server_url: str, template_url: str) -> Iterator[str]:
     _execute_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def engine_named(name: str, meili_url: str | None = None) -> SearchEngine:
-    """A search engine as the app builds it at startup: ``memory``, ``postgres``, or
-    ``meilisearch`` at ``meili_url`` falling back to Postgres.  Meilisearch's search
-    timeout is long: the double answers from this process, which may be busy building
-    its own index."""
+def engine_named(name: str, meili_url: str | None = None,
+                 app: FastAPI | None = None) -> SearchEngine:
+    """A search engine as the app builds it at startup: ``memory`` (``app``'s own when it
+    has one: the one its commits reach), ``postgres``, or ``meilisearch`` at ``meili_url``
+    falling back to Postgres.  Meilisearch's search timeout is long: the double answers
+    from this process, which may be busy building its own index."""
     settings = get_settings()
+    if name == "memory" and app is not None and isinstance(
+            getattr(app.state, "search", None), MemoryEngine):
+        return cast(SearchEngine, app.state.search)
     if name == "meilisearch":
         client = meili_client(settings.model_copy(update={"meili_url": meili_url}),
                               request_timeout=30)
@@ -111,7 +116,7 @@ def use_engine(client: TestClient, name: str | None,
     """The app behind ``client`` searches through the engine ``name`` (None: the one it
     built at startup) while the block runs."""
     app = cast(FastAPI, client.app)
-    engine = engine_named(name, meili_url) if name is not None \
+    engine = engine_named(name, meili_url, app) if name is not None \
         else cast(SearchEngine, app.state.search)
 
     async def chosen() -> SearchEngine:  # async, as the dependency it replaces

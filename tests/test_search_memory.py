@@ -45,6 +45,13 @@ def admin(session: Session) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
+def _holder(client: TestClient) -> memory.Holder | None:
+    """The index the app behind ``client`` holds of its database."""
+    engine = client.app.state.search  # type: ignore[attr-defined]
+    assert isinstance(engine, memory.MemoryEngine)
+    return engine.holder_for(db_engine.get_engine())
+
+
 def _refs(client: TestClient, q: str) -> list[str]:
     response = client.get("/v1/search", params={"q": q, "limit": 50})
     assert response.status_code == 200, response.text
@@ -80,7 +87,7 @@ def test_writes_of_another_process_arrive_through_the_poller(
     assert _refs(client, "Vindral") == []
     # A write this process does not hear about (as if another worker made it): only the
     # poller, reading the change rows, can bring it in.
-    holder = memory.holder_for(db_engine.get_engine())
+    holder = _holder(client)
     assert holder is not None
     before = holder.writes
     created = client.post("/v1/authorities", headers=admin, json=make_record(
@@ -142,7 +149,7 @@ def test_a_new_process_builds_the_index_from_scratch(
 
 def test_typo_lookup_is_exactly_the_budget(demo_client: Any) -> None:
     """The deletion index finds every vocabulary word within the budget, and no other."""
-    holder = memory.holder_for(db_engine.get_engine())
+    holder = _holder(demo_client)
     assert holder is not None
     index = holder.current()
     assert index is not None
@@ -288,7 +295,7 @@ def test_the_event_loop_answer_equals_the_worker_answer_and_reads_no_database(
 
 def test_the_render_cache_is_warmed_at_start_so_first_searches_read_no_database(
         demo_client: TestClient) -> None:
-    holder = memory.holder_for(db_engine.get_engine())
+    holder = _holder(demo_client)
     assert holder is not None and holder.warm_with is not None
     assert holder.warmed.wait(30)  # the application's start-up warmed it
     view, render = holder.warm_with
@@ -310,7 +317,7 @@ def test_the_render_cache_is_warmed_at_start_so_first_searches_read_no_database(
 
 def test_no_warm_up_when_the_records_do_not_all_fit_in_the_render_cache(
         demo_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    holder = memory.holder_for(db_engine.get_engine())
+    holder = _holder(demo_client)
     assert holder is not None and holder.warm_with is not None
     assert holder.warmed.wait(30)
     monkeypatch.setattr(holder, "config", replace(

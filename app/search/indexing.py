@@ -8,19 +8,23 @@ the reference data given here.
 
 A write made through this process also tells the in-process index of its database
 (search/memory.py) once it commits, so the next search there catches up first: the
-``after_commit`` listener doing that is attached at start-up by
-``install_search_listener`` (``create_app``), never at import.
+application's lifespan attaches an ``after_commit`` listener for its own engine
+(``telling``), and ``create_app`` the one that clears the transaction's flag when it ends
+(``install_search_listener``); nothing is attached at import.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from app.authorities.documents import render
@@ -28,7 +32,6 @@ from app.authorities.models import Authority
 from app.core.jsonenc import compact_json_text
 from app.core.settings import Settings
 from app.reference.data import read_json
-from search import memory
 from search.documents import (
     Vocabulary,
     build_vocabulary,
@@ -39,6 +42,7 @@ from search.documents import (
     tsvector_literal,
     vocabulary_rows,
 )
+from search.memory import IndexConfig, MemoryEngine
 
 DIRTY = "cna_search_dirty"  # session.info: this transaction wrote a search document
 
@@ -50,9 +54,9 @@ def vocabulary() -> Vocabulary:
     return build_vocabulary(read_json("countries.json"), read_json("designation_types.json"))
 
 
-def index_config(settings: Settings) -> memory.IndexConfig:
+def index_config(settings: Settings) -> IndexConfig:
     """What the in-process index needs from the settings and the reference data."""
-    return memory.IndexConfig(vocabulary=vocabulary(),
+    return IndexConfig(vocabulary=vocabulary(),
                               ready_wait_seconds=settings.search_ready_wait_seconds,
                               poll_seconds=settings.search_poll_seconds,
                               render_cache=settings.search_render_cache)
@@ -135,18 +139,34 @@ def rebuild_search_documents(session: Session, batch: int = 500) -> int:
         last = rows[-1][0]
 
 
-def _tell_the_in_process_index(session: OrmSession) -> None:
-    """After a commit that wrote a search document: the in-process index of that
-    database is behind (it catches up before its next search)."""
-    if not session.info.pop(DIRTY, False):
-        return
-    bind = session.get_bind()
-    engine = bind.engine if isinstance(bind, Connection) else bind
-    if isinstance(engine, Engine):
-        memory.note_write(engine)
+def _forget_the_write(session: OrmSession, transaction: SessionTransaction) -> None:
+    """The outermost transaction ended (after its ``after_commit`` listeners, or rolled
+    back): its flag goes with it."""
+    if transaction.parent is None:
+        session.info.pop(DIRTY, None)
 
 
 def install_search_listener() -> None:
-    """Attach the ``after_commit`` listener (once, however often it is called)."""
-    if not event.contains(OrmSession, "after_commit", _tell_the_in_process_index):
-        event.listen(OrmSession, "after_commit", _tell_the_in_process_index)
+    """Attach the listener that clears the flag (once, however often it is called)."""
+    if not event.contains(OrmSession, "after_transaction_end", _forget_the_write):
+        event.listen(OrmSession, "after_transaction_end", _forget_the_write)
+
+
+@contextmanager
+def telling(index: MemoryEngine) -> Iterator[None]:
+    """While the block runs, a commit of this process that wrote a search document
+    marks ``index``'s copy of that database behind (it catches up before its next
+    search).  One listener per application: each reads the flag, none consumes it."""
+    def tell(session: OrmSession) -> None:
+        if not session.info.get(DIRTY):
+            return
+        bind = session.get_bind()
+        engine = bind.engine if isinstance(bind, Connection) else bind
+        if isinstance(engine, Engine):
+            index.note_write(engine)
+
+    event.listen(OrmSession, "after_commit", tell)
+    try:
+        yield
+    finally:
+        event.remove(OrmSession, "after_commit", tell)
