@@ -129,7 +129,8 @@ def reindex(
     postgres_only: Annotated[bool, typer.Option(
         "--postgres-only", help="Only rebuild the derived search documents in Postgres "
                                 "(after an upgrade); needs no Meilisearch")] = False,
-    batch_size: Annotated[int, typer.Option(min=1, max=10_000)] = 1000,
+    batch_size: Annotated[int, typer.Option(
+        min=1, max=10_000, help="Records per Meilisearch task (or per Postgres batch)")] = 1000,
 ) -> None:
     """Rebuild the search index: a fresh Meilisearch index from a snapshot, swapped in
     atomically (swap-indexes), then the changes past the snapshot replayed.  Searches
@@ -145,7 +146,7 @@ def reindex(
         engine = db_engine.get_engine()
         if postgres_only:
             with Session(engine) as session, session.begin():
-                count = rebuild_search_documents(session)
+                count = rebuild_search_documents(session, batch=batch_size)
             err.print(f"Rebuilt {count} search document(s) in Postgres.")
             return
         client = _client()
