@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from app.access.models import ApiKey
 from app.access.principal import Role
 from app.access.service import create_key
+from app.accounts.models import Account
 from app.changes.models import Change, Revision
 from app.core.settings import get_settings
 from app.db import engine as db_engine
@@ -302,8 +303,13 @@ def test_the_cli_refuses_an_empty_country_list(db_url: str,
             result = CliRunner().invoke(cli, ["keys", "create", "--role", "network",
                                               "--countries", countries])
             assert result.exit_code == 2, (countries, result.output)
+            invited = CliRunner().invoke(cli, ["accounts", "invite", "net@example.org",
+                                               "--role", "network", "--countries", countries])
+            assert invited.exit_code == 2, (countries, invited.output)
+            assert "at least one country" in invited.output
     finally:
         get_settings.cache_clear()
     db_engine.configure_engine(db_url)
     with Session(db_engine.get_engine()) as session:
         assert session.scalars(select(col(ApiKey.prefix))).all() == []
+        assert session.scalars(select(col(Account.email))).all() == []

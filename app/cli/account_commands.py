@@ -10,7 +10,14 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
 
-from app.cli.common import alpha3_codes, err, fail, open_database, parse_role, split_codes
+from app.cli.common import (
+    alpha3_codes,
+    err,
+    fail,
+    open_database,
+    parse_role,
+    requested_countries,
+)
 from app.db import engine as db_engine
 
 if TYPE_CHECKING:
@@ -47,10 +54,11 @@ def accounts_invite(
         authority_ids = [uuid.UUID(a) for a in authority] if authority else None
     except ValueError:
         raise fail("--authority takes the id (a UUID) of an authority record", 2) from None
+    requested = requested_countries(countries)
     with open_database(), Session(db_engine.get_engine(), expire_on_commit=False) as session:
         codes = None
-        if countries is not None:
-            codes = alpha3_codes(load_reference(session), split_codes(countries))
+        if requested is not None:
+            codes = alpha3_codes(load_reference(session), requested)
         try:
             _, account, _ = invite(
                 session, Principal(role=Role.secretariat), CLI_ACTOR, get_settings(),

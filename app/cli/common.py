@@ -72,6 +72,18 @@ def split_codes(text: str) -> list[str]:
     return [code.strip() for code in text.split(",") if code.strip()]
 
 
+def requested_countries(option: str | None) -> list[str] | None:
+    """The codes given to ``--countries`` (None: the option left out); exit 2 when it
+    names none, which would otherwise be stored as no limit: every country."""
+    if option is None:
+        return None
+    codes = split_codes(option)
+    if not codes:
+        raise fail("--countries needs at least one country code; leave it out "
+                   "for every country", 2)
+    return codes
+
+
 def alpha3_codes(reference: ReferenceData, codes: Iterable[str]) -> list[str]:
     """The ISO alpha-3 codes of countries given by alpha-2 or alpha-3 code; exit 2 at the
     first unknown one."""

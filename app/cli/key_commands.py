@@ -9,7 +9,14 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
 
-from app.cli.common import alpha3_codes, err, fail, open_database, parse_role, split_codes
+from app.cli.common import (
+    alpha3_codes,
+    err,
+    fail,
+    open_database,
+    parse_role,
+    requested_countries,
+)
 from app.db import engine as db_engine
 
 commands = typer.Typer(name="keys", help="Manage API keys.", no_args_is_help=True)
@@ -41,12 +48,7 @@ def keys_create(
             expires_at = key_expiry(expires_at)
         except ValueError as exc:
             raise fail(f"--expires {exc}", 2) from None
-    requested = None
-    if countries is not None:
-        requested = split_codes(countries)
-        if not requested:  # an empty list would be stored as none: every country
-            raise fail("--countries needs at least one country code; leave it out "
-                       "for every country", 2)
+    requested = requested_countries(countries)
     with open_database(), Session(db_engine.get_engine(), expire_on_commit=False) as session:
         codes = None
         if requested is not None:
