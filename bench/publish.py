@@ -10,6 +10,10 @@ office hours, verified_on, a named contact), or the records of ``--dataset`` (ND
 the interchange format).  They go into a fresh database (an ephemeral embedded PostgreSQL
 unless DATABASE_URL is set); then ``cna publish -o FILE`` runs as a user would run it, and
 the wall time from start to the renamed PDF is compared with the goal (2 minutes).
+
+With ``--stages`` the same steps run in this process instead (read the snapshot, lay out,
+write the file atomically, as the command does) and each stage's seconds are printed:
+the serial ones in this process, and each part's layout, wait and drawing in its own.
 """
 
 from __future__ import annotations
@@ -107,6 +111,31 @@ def fresh_database(server_url: str, name: str) -> str:
     return url
 
 
+def publish_in_stages(url: str, lang: str, view: str, processes: int | None,
+                      out: Path) -> float:
+    """What `cna publish` does, in this process, printing each stage's seconds."""
+    from app.authorities.documents import View
+    from app.cli.publish_commands import write_atomically
+    from app.publications import parallel, service
+
+    def stage(name: str, seconds: float) -> None:
+        print(f"  {seconds:7.1f}s  {name}", flush=True)
+
+    started = time.perf_counter()
+    engine = db_engine.make_engine(url)
+    try:
+        directory = service.read_directory(
+            engine, service.PublicationQuery(lang=lang, view=View(view)))
+    finally:
+        engine.dispose()
+    stage(f"snapshot read ({directory.records} records)", time.perf_counter() - started)
+    data = parallel.publish_pdf(directory, processes, on_stage=stage)
+    written = time.perf_counter()
+    write_atomically(out, data)
+    stage("written", time.perf_counter() - written)
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=10_000, help="records to generate")
@@ -114,6 +143,9 @@ def main() -> None:
     parser.add_argument("--lang", default="en", help="language of the document")
     parser.add_argument("--view", default="full", choices=["public", "full"])
     parser.add_argument("--keep", type=Path, help="keep the PDF at this path")
+    parser.add_argument("--stages", action="store_true",
+                        help="run in this process and print each stage's seconds")
+    parser.add_argument("--processes", type=int, help="as `cna publish --processes`")
     args = parser.parse_args()
     bench = _search_bench()
     records = (from_dataset(args.dataset) if args.dataset
@@ -136,13 +168,18 @@ def main() -> None:
             env = {**os.environ, "DATABASE_URL": url.replace("postgresql+psycopg://",
                                                             "postgresql://"),
                    "CNA_LOG_LEVEL": "warning"}
-            cna = str(Path(sys.executable).with_name("cna"))
-            started = time.perf_counter()
-            done = subprocess.run([cna, "publish", "--lang", args.lang, "--view", args.view,
-                                   "-o", str(out)], env=env, cwd=ROOT)
-            elapsed = time.perf_counter() - started
-            if done.returncode != 0:
-                raise SystemExit(f"cna publish failed ({done.returncode})")
+            if args.stages:
+                elapsed = publish_in_stages(url, args.lang, args.view, args.processes, out)
+            else:
+                cna = str(Path(sys.executable).with_name("cna"))
+                options = ["--processes", str(args.processes)] if args.processes else []
+                started = time.perf_counter()
+                done = subprocess.run([cna, "publish", "--lang", args.lang, "--view",
+                                       args.view, *options, "-o", str(out)], env=env,
+                                      cwd=ROOT)
+                elapsed = time.perf_counter() - started
+                if done.returncode != 0:
+                    raise SystemExit(f"cna publish failed ({done.returncode})")
             pages = len(PdfReader(out).pages)
             size_mb = out.stat().st_size / 2**20
     finally:

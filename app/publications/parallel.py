@@ -19,12 +19,14 @@ Two things cross the parts and are made right here:
 
 from __future__ import annotations
 
+import gc
 import io
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from multiprocessing.sharedctypes import Synchronized
@@ -45,6 +47,9 @@ if TYPE_CHECKING:
 PLACEHOLDER_PAGE = "0000"
 """What the contents show while their own page count is taken (as wide as real numbers)."""
 
+Stages = Callable[[str, float], None]
+"""Told each stage of the making (``part 2: layout``, ``join``) and its seconds."""
+
 
 def default_processes() -> int:
     """Two parts at once where there are two cores or more: the goal's machine has two."""
@@ -57,6 +62,8 @@ class LaidOutPart:
     pages: int
     anchors: dict[str, int]
     """Anchor (``state-BRA``, ``annex``) -> index of the part's page it is on."""
+    seconds: dict[str, float]
+    """How long the part's process took for each step (``layout``, ``draw``...)."""
 
 
 def split_states(states: list[StateSection], parts: int) -> list[list[StateSection]]:
@@ -96,13 +103,16 @@ def _anchors(document: weasyprint.Document) -> dict[str, int]:
     return found
 
 
-def _part(document: weasyprint.Document) -> LaidOutPart:
-    return LaidOutPart(pdf=document.write_pdf(), pages=len(document.pages),
-                       anchors=_anchors(document))
+def _part(document: weasyprint.Document,
+          seconds: dict[str, float] | None = None) -> LaidOutPart:
+    started = time.perf_counter()
+    pdf = document.write_pdf()
+    return LaidOutPart(pdf=pdf, pages=len(document.pages), anchors=_anchors(document),
+                       seconds={**(seconds or {}), "draw": time.perf_counter() - started})
 
 
 @contextmanager
-def _numbered_from_parent(conn: Connection) -> Iterator[None]:
+def _numbered_from_parent(conn: Connection, seconds: dict[str, float]) -> Iterator[None]:
     """In a part's own process: once the part is paginated, send its page count and wait
     for the number of its first page, then add it to every page's counter before the
     footers are made.  (WeasyPrint makes margin boxes after the whole pagination; this
@@ -116,8 +126,10 @@ def _numbered_from_parent(conn: Connection) -> Iterator[None]:
 
     def numbered(context: Any, page: Any, state: Any) -> Any:
         if not first:
+            asked = time.perf_counter()
             conn.send(len(context.page_maker) - 1)
             first.append(int(conn.recv()))
+            seconds["waiting for the first page number"] = time.perf_counter() - asked
         quote_depth, counters, scopes, groups = state
         shifted = {**counters, "page": [value + first[0] - 1
                                         for value in counters.get("page", [1])]}
@@ -130,15 +142,32 @@ def _numbered_from_parent(conn: Connection) -> Iterator[None]:
         layout.make_margin_boxes = original
 
 
-def _lay_out_in_child(html: str, conn: Connection, laid_out: Synchronized[int]) -> None:
-    """One part, in its own process (the target of ``multiprocessing``)."""
+def _lay_out_in_child(conn: Connection, laid_out: Synchronized[int]) -> None:
+    """One part, in its own process (the target of ``multiprocessing``): it gets its
+    States (a ``Directory`` holding those only) and whether the annex is its, writes their
+    HTML and lays it out, so that the parts' HTML too is written side by side.
+
+    The cyclic garbage collector is off: a part lives for one layout, its boxes are
+    garbage only at the end, and each collection walks every box made so far (a tenth
+    of the time at 2,000 entries, more the larger the part)."""
     try:
+        part, with_annex = conn.recv()
+        gc.disable()
+        started = time.perf_counter()
+        html = render_html(part, part="body", with_annex=with_annex)
+        seconds = {"HTML": time.perf_counter() - started}
+        started = time.perf_counter()
+
         def count(page: int) -> None:
             laid_out.value = page
 
-        with _numbered_from_parent(conn), pages_reported(count):
+        with _numbered_from_parent(conn, seconds), pages_reported(count):
             document = _document(html, BODY_CSS)
-        conn.send(_part(document))
+        seconds["layout"] = (time.perf_counter() - started
+                             - seconds.get("waiting for the first page number", 0.0))
+        laid_out_part = _part(document, seconds)
+        laid_out_part.seconds["CPU of the whole process"] = time.process_time()
+        conn.send(laid_out_part)
     except BaseException as exc:  # the parent re-raises it
         conn.send(RuntimeError(f"laying out a part of the directory failed: {exc!r}"))
         raise
@@ -173,18 +202,26 @@ def parts_for(directory: Directory, processes: int | None) -> int:
     return max(1, min(default_processes(), entries // ENTRIES_PER_PART))
 
 
+def _ignore_stage(name: str, seconds: float) -> None:
+    pass
+
+
 def publish_pdf(directory: Directory, processes: int | None = None,
-                on_page: Callable[[int], None] | None = None) -> bytes:
+                on_page: Callable[[int], None] | None = None,
+                on_stage: Stages = _ignore_stage) -> bytes:
     """The whole directory as one PDF, its body laid out in up to ``processes`` parts at
     once (one part: laid out whole, in this process); ``on_page`` is told how many body
-    pages are laid out so far."""
+    pages are laid out so far, ``on_stage`` how long each stage took (bench/publish.py)."""
     parts = parts_for(directory, processes)
     if parts == 1:
-        return _whole(directory, on_page)
+        started = time.perf_counter()
+        whole = _whole(directory, on_page)
+        on_stage("laid out whole, in this process", time.perf_counter() - started)
+        return whole
     runs = split_states(directory.states, parts)
     front_pages: int | None = None
     for _ in range(3):
-        pdf, assumed, actual = _publish(directory, runs, on_page, front_pages)
+        pdf, assumed, actual = _publish(directory, runs, on_page, front_pages, on_stage)
         if assumed == actual:
             return pdf
         front_pages = actual
@@ -205,7 +242,7 @@ def _whole(directory: Directory, on_page: Callable[[int], None] | None) -> bytes
 
 def _publish(directory: Directory, runs: list[list[StateSection]],
              on_page: Callable[[int], None] | None,
-             front_pages: int | None) -> tuple[bytes, int, int]:
+             front_pages: int | None, on_stage: Stages) -> tuple[bytes, int, int]:
     """The PDF, the front's page count the numbering assumed, and the one it has.
 
     Every part is laid out in a process of its own; this one takes the front's page count
@@ -213,21 +250,27 @@ def _publish(directory: Directory, runs: list[list[StateSection]],
     are paginated, and joins the whole."""
     context = multiprocessing.get_context("spawn")
     children: list[_Child] = []
+    started = time.perf_counter()
     try:
-        for index, run in enumerate(runs):
-            html = render_html(directory, part="body", states=run,
-                               with_annex=index == len(runs) - 1)
+        for _ in runs:
             parent_end, child_end = context.Pipe()
             laid_out = context.Value("i", 0)
             process = context.Process(target=_lay_out_in_child, daemon=True,
-                                      args=(html, child_end, laid_out))
+                                      args=(child_end, laid_out))
             process.start()
             child_end.close()
             children.append(_Child(process, parent_end, laid_out))
+        on_stage("parts' processes started", time.perf_counter() - started)
+        for index, (run, child) in enumerate(zip(runs, children, strict=True)):
+            child.conn.send((replace(directory, states=run), index == len(runs) - 1))
+        on_stage(f"parts handed their States ({', '.join(str(len(r)) for r in runs)})",
+                 time.perf_counter() - started)
         if front_pages is None:
+            stage = time.perf_counter()
             placeholders = {anchor: PLACEHOLDER_PAGE for anchor in _all_anchors(directory)}
             front_pages = len(_document(render_html(directory, part="front",
                                                     pages=placeholders)).pages)
+            on_stage("contents' page count (placeholders)", time.perf_counter() - stage)
         parts_pages: dict[int, int] = {}
         parts: dict[int, LaidOutPart] = {}
         children[0].conn.send(front_pages + 1)
@@ -240,6 +283,10 @@ def _publish(directory: Directory, runs: list[list[StateSection]],
                 if isinstance(message, LaidOutPart):
                     parts[index] = message
                     del waiting[conn]  # type: ignore[arg-type]
+                    for step, seconds in message.seconds.items():
+                        on_stage(f"part {index + 1}: {step}", seconds)
+                    on_stage(f"part {index + 1}: done, from the start",
+                             time.perf_counter() - started)
                     continue
                 # Paginated (parts may finish in any order): each part whose earlier
                 # parts all are gets its first page number.
@@ -264,9 +311,15 @@ def _publish(directory: Directory, runs: list[list[StateSection]],
         for anchor, page_index in part.anchors.items():
             first_pages[anchor] = before + page_index + 1
         before += part.pages
+    stage = time.perf_counter()
     front = _document(render_html(directory, part="front",
                                   pages={a: str(n) for a, n in first_pages.items()}))
-    return _joined([_part(front), *ordered]), front_pages, len(front.pages)
+    front_part = _part(front)
+    on_stage("cover and contents", time.perf_counter() - stage)
+    stage = time.perf_counter()
+    joined = _joined([front_part, *ordered])
+    on_stage("join", time.perf_counter() - stage)
+    return joined, front_pages, len(front.pages)
 
 
 def _all_anchors(directory: Directory) -> list[str]:
