@@ -919,12 +919,17 @@ class Holder:
         try:
             started = time.perf_counter()
             generation = self.writes
-            self.index = build(self.engine, self.config.vocabulary)
+            index = build(self.engine, self.config.vocabulary)
+            log.info("search index built", extra={
+                "documents": len(index.active),
+                "seconds": round(time.perf_counter() - started, 2)})
+            if self.warm_with is not None:
+                # Before the index is published: the first searches find what it builds
+                # on first use already there, and no warm-up competes with them.
+                self._warm_quietly(index, *self.warm_with)
+            self.index = index
             self.generation = generation
             self.last_check = time.monotonic()
-            log.info("search index built", extra={
-                "documents": len(self.index.active),
-                "seconds": round(time.perf_counter() - started, 2)})
         except BaseException as e:
             self.error = e
             log.exception("search index build failed")
@@ -1000,9 +1005,6 @@ class Holder:
     def _poll(self) -> None:
         if not self.ready.is_set():
             self.build()
-        if self.warm_with is not None:  # beside the polling, which starts at once
-            threading.Thread(target=self._warm_quietly, args=self.warm_with,
-                             name="search-render-warm", daemon=True).start()
         while not self._stop.wait(self.config.poll_seconds):
             try:
                 self.catch_up()
@@ -1018,13 +1020,13 @@ class Holder:
         self.polling = False
 
     # rendered hits
-    def warm(self, view: Any, render: Any, batch: int = 100) -> int:
-        """Render every record of the index in ``view`` into the cache, so that the
-        first searches after a start need no database read; returns how many were
-        rendered.  Nothing when they do not all fit in the cache: an arbitrary part
-        would rarely be what is asked, and rendering it competes with the first
-        searches."""
-        index = self.index
+    def warm(self, view: Any, render: Any, batch: int = 1000,
+             index: MemoryIndex | None = None) -> int:
+        """Render every record of ``index`` (by default the one held) in ``view`` into
+        the cache, so that the first searches after a start need no database read;
+        returns how many were rendered.  Nothing when they do not all fit in the cache:
+        an arbitrary part would rarely be what is asked."""
+        index = index if index is not None else self.index
         if index is None:
             return 0
         keys = [(d.id, d.version) for d in list(index.docs) if d is not None]
@@ -1036,19 +1038,41 @@ class Holder:
                 if self._stop.is_set():
                     break
                 self.rendered(conn, keys[start:start + batch], view, render)
-                time.sleep(0.002)  # let requests have the interpreter between batches
             conn.rollback()
         self.warmed.set()
         return len(keys)
 
-    def _warm_quietly(self, view: Any, render: Any) -> None:
+    def warm_searches(self, index: MemoryIndex | None = None) -> int:
+        """Ask ``index`` (by default the one held) what it builds on first use and
+        keeps: everything (no words: the facets of every document) and each short
+        prefix whose documents it keeps, those reaching the most words first.  The
+        answers are dropped; returns how many were asked."""
+        index = index if index is not None else self.index
+        if index is None:
+            return 0
+        reach: dict[str, int] = {}
+        for term in index.sorted_terms:
+            for length in (MIN_PREFIX_LENGTH, MIN_PREFIX_LENGTH + 1):
+                if len(term) > length:
+                    reach[term[:length]] = reach.get(term[:length], 0) + 1
+        prefixes = sorted((p for p, words in reach.items() if words >= PREFIX_CACHED_FROM),
+                          key=reach.__getitem__, reverse=True)[:PREFIXES_KEPT]
+        for q in ["", *prefixes]:
+            if self._stop.is_set():
+                break
+            index.search(SearchQuery(q=q))
+        return 1 + len(prefixes)
+
+    def _warm_quietly(self, index: MemoryIndex, view: Any, render: Any) -> None:
         try:
             started = time.perf_counter()
-            count = self.warm(view, render)
-            log.info("search render cache warmed", extra={
-                "records": count, "seconds": round(time.perf_counter() - started, 2)})
+            asked = self.warm_searches(index)
+            count = self.warm(view, render, index=index)
+            log.info("search index warmed", extra={
+                "searches": asked, "records": count,
+                "seconds": round(time.perf_counter() - started, 2)})
         except Exception:
-            log.warning("search render cache warm-up failed", exc_info=True)
+            log.warning("search index warm-up failed", exc_info=True)
 
     def _clear_render_cache(self) -> None:
         with self._render_lock:

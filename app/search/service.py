@@ -130,22 +130,27 @@ def _highlight_with(value: str, matches: Callable[[str], bool]) -> str | None:
     return "".join(out)
 
 
+def highlighted_fields(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """The fields of a record whose words a hit highlights, with their values."""
+    fields: list[tuple[str, str]] = []
+    fields += [(f"name.{k}", v) for k, v in (record.get("name") or {}).items()]
+    if record.get("acronym"):
+        fields.append(("acronym", record["acronym"]))
+    fields += [(f"parent.{k}", v) for k, v in (record.get("parent") or {}).items()]
+    locality = (record.get("address") or {}).get("locality")
+    if locality:
+        fields.append(("address.locality", locality))
+    return fields
+
+
 def matched_fields(record: dict[str, Any], words: list[str],
                    languages: list[str]) -> list[dict[str, str]]:
     """Which fields of ``record`` the query words matched, with highlighted fragments."""
     if not words:
         return []
     syn = synonyms()
-    candidates: list[tuple[str, str]] = []
-    candidates += [(f"name.{k}", v) for k, v in (record.get("name") or {}).items()]
-    if record.get("acronym"):
-        candidates.append(("acronym", record["acronym"]))
-    candidates += [(f"parent.{k}", v) for k, v in (record.get("parent") or {}).items()]
-    locality = (record.get("address") or {}).get("locality")
-    if locality:
-        candidates.append(("address.locality", locality))
     out = []
-    for field, value in candidates:
+    for field, value in highlighted_fields(record):
         fragment = _highlight(value, words, syn)
         if fragment is not None:
             out.append({"field": field, "highlight": fragment})
@@ -312,9 +317,23 @@ def renderer(view: View) -> Callable[[dict[str, Any]], str]:
 
 def warm_up(settings: Settings) -> tuple[View, Callable[[dict[str, Any]], str]]:
     """What the in-process index renders ahead at start: the view most searches ask for
-    (the public one, unless public reading is off)."""
+    (the public one, unless public reading is off).  Rendering a record ahead also cuts
+    the values its highlights are made of into words (``_word_spans``), as the first
+    search to reach it would."""
     view = View.public if settings.public_read else View.full
-    return view, renderer(view)
+    render = renderer(view)
+    vocab = vocabulary()
+
+    def render_ahead(document: dict[str, Any]) -> str:
+        for _, value in highlighted_fields(document):
+            _word_spans(value)
+        for name in vocab.country_names.get(document["country"], ()):
+            _word_spans(name)
+        for designation in document.get("designations", []):
+            for term in vocab.type_terms.get(designation["type"], ()):
+                _word_spans(term)
+        return render(document)
+    return view, render_ahead
 
 
 def _memory_hits(session: Session | None, holder: memory.Holder, principal: Principal,
