@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+import orjson
 from sqlmodel import Session
 
 from app.authorities.documents import View, render, view_of
@@ -218,9 +219,27 @@ def export_documents(session: Session, view: View) -> Iterator[dict[str, Any]]:
         yield view_of(render(authority), view)
 
 
-def to_ndjson(documents: Iterable[dict[str, Any]]) -> Iterator[str]:
+def ndjson_lines(documents: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+    """One UTF-8 line per document: compact JSON, keys in the document's order, non-ASCII
+    characters as they are.
+
+    orjson writes every string byte for byte as ``json.dumps(ensure_ascii=False,
+    separators=(",", ":"))`` does, several times faster.  An integer beyond 64 bits it
+    refuses, so that document goes through ``json``; a float it may spell another way
+    (``0.00001`` for ``1e-05``).  No field of the record holds either.
+    """
+    dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     for document in documents:
-        yield json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+        try:
+            yield dumps(document, option=newline)
+        except orjson.JSONEncodeError:
+            yield (json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+                   + "\n").encode("utf-8")
+
+
+def to_ndjson(documents: Iterable[dict[str, Any]]) -> Iterator[str]:
+    for line in ndjson_lines(documents):
+        yield line.decode("utf-8")
 
 
 # The CSV's columns, in order: the model field each one flattens (a path into the record,

@@ -13,11 +13,11 @@ from app.access.policy import readers
 from app.access.principal import Principal
 from app.api.deps import SessionDep
 from app.api.responses import etag_matches, json_response
-from app.authorities.transfer import to_csv, to_ndjson
 from app.core.errors import problem_responses
 from app.db.engine import get_engine
 from app.reference.data import FORMAT_VERSION
 from app.sync import service
+from app.sync.export import body as export_body
 from app.sync.schemas import FeedPage
 
 router = APIRouter(tags=["sync"])
@@ -85,12 +85,9 @@ def export(
     if etag_matches(request, etag):
         snapshot.close()
         return Response(status_code=304, headers=headers)
-    documents = snapshot.documents(filters, principal.view)
-    if format == "csv":
-        return StreamingResponse(service.stream_and_close(snapshot, to_csv(documents)),
-                                 media_type="text/csv; charset=utf-8", headers=headers)
-    return StreamingResponse(service.stream_and_close(snapshot, to_ndjson(documents)),
-                             media_type="application/x-ndjson", headers=headers)
+    media_type = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
+    return StreamingResponse(export_body(snapshot, filters, principal.view, format),
+                             media_type=media_type, headers=headers)
 
 
 
