@@ -89,6 +89,7 @@ def grow_to(total: int) -> None:
         have = int(session.execute(text("SELECT count(*) FROM authorities")).scalar_one())
         if have >= total:
             return
+        session.execute(text("SET LOCAL statement_timeout = 0"))  # 100k rows take a while
         columns = [r[0] for r in session.execute(text(
             "SELECT column_name FROM information_schema.columns "
             "WHERE table_schema = 'public' AND table_name = 'authorities' "
