@@ -12,9 +12,12 @@ Two things cross the parts and are made right here:
   page boxes get their margin boxes (the footers), reports its page count and waits for
   its first number (``_numbered_from_parent``); the first part gets it at once;
 * the contents: each State's first page comes from its part's anchors, and the cover and
-  contents are laid out last, with those numbers written in (``data-page``).  Their page
-  count is taken first with placeholder numbers; should the real numbers change it, the
-  parts are laid out again with the right offset.
+  contents are laid out once every part is, while the parts are drawn, with those numbers
+  written in (``data-page``).  Their page count is taken first with placeholder numbers;
+  should the real numbers change it, the parts are laid out again with the right offset.
+
+Each part is joined on as soon as it and those before it are drawn, so that little is
+left to do once the last part is.
 """
 
 from __future__ import annotations
@@ -54,6 +57,16 @@ Stages = Callable[[str, float], None]
 def default_processes() -> int:
     """Two parts at once where there are two cores or more: the goal's machine has two."""
     return max(1, min(2, os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
+class Paginated:
+    """A part's pages and anchors, sent as soon as it is laid out, before it is drawn:
+    the contents are laid out meanwhile."""
+
+    pages: int
+    anchors: dict[str, int]
+    """Anchor (``state-BRA``, ``annex``) -> index of the part's page it is on."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +176,7 @@ def _lay_out_in_child(conn: Connection, laid_out: Synchronized[int]) -> None:
 
         with _numbered_from_parent(conn, seconds), pages_reported(count):
             document = _document(html, BODY_CSS)
+        conn.send(Paginated(pages=len(document.pages), anchors=_anchors(document)))
         seconds["layout"] = (time.perf_counter() - started
                              - seconds.get("waiting for the first page number", 0.0))
         laid_out_part = _part(document, seconds)
@@ -272,7 +286,10 @@ def _publish(directory: Directory, runs: list[list[StateSection]],
                                                     pages=placeholders)).pages)
             on_stage("contents' page count (placeholders)", time.perf_counter() - stage)
         parts_pages: dict[int, int] = {}
+        paginated: dict[int, Paginated] = {}
         parts: dict[int, LaidOutPart] = {}
+        joined = _Joined()
+        front: LaidOutPart | None = None
         children[0].conn.send(front_pages + 1)
         numbered = 1
         waiting = {child.conn: index for index, child in enumerate(children)}
@@ -287,39 +304,56 @@ def _publish(directory: Directory, runs: list[list[StateSection]],
                         on_stage(f"part {index + 1}: {step}", seconds)
                     on_stage(f"part {index + 1}: done, from the start",
                              time.perf_counter() - started)
-                    continue
-                # Paginated (parts may finish in any order): each part whose earlier
-                # parts all are gets its first page number.
-                parts_pages[index] = int(message)
-                while numbered < len(children) and numbered - 1 in parts_pages:
-                    children[numbered].conn.send(
-                        front_pages + sum(parts_pages[i] for i in range(numbered)) + 1)
-                    numbered += 1
+                elif isinstance(message, Paginated):
+                    paginated[index] = message
+                else:
+                    # Paginated (parts may finish in any order): each part whose earlier
+                    # parts all are gets its first page number.
+                    parts_pages[index] = int(message)
+                    while numbered < len(children) and numbered - 1 in parts_pages:
+                        children[numbered].conn.send(
+                            front_pages + sum(parts_pages[i] for i in range(numbered)) + 1)
+                        numbered += 1
+            if front is None and len(paginated) == len(children):
+                # Every part is laid out: the contents are laid out while they are drawn.
+                stage = time.perf_counter()
+                front = _part(_document(render_html(
+                    directory, part="front",
+                    pages=_first_pages(front_pages, [paginated[i] for i in range(len(runs))]))))
+                on_stage("cover and contents", time.perf_counter() - stage)
+                if front.pages != front_pages:
+                    return b"", front_pages, front.pages
+                joined.append(front)
+            # Each part is joined on as soon as it and the parts before it are drawn.
+            while front is not None and joined.parts - 1 in parts:
+                stage = time.perf_counter()
+                joined.append(parts.pop(joined.parts - 1))
+                on_stage(f"part {joined.parts - 1}: joined on", time.perf_counter() - stage)
             if on_page is not None:
                 on_page(sum(child.laid_out.value for child in children))
     finally:
-        for child in children:
+        for index, child in enumerate(children):
             child.conn.close()
-            child.process.join(timeout=5)
+            if index < joined.parts - 1:  # done: it is exiting
+                child.process.join(timeout=5)
             if child.process.is_alive():
                 child.process.terminate()
                 child.process.join()
-    ordered = [parts[index] for index in range(len(children))]
-    first_pages: dict[str, int] = {}
+    stage = time.perf_counter()
+    pdf = joined.written()
+    on_stage("joined PDF written", time.perf_counter() - stage)
+    return pdf, front_pages, front_pages
+
+
+def _first_pages(front_pages: int, parts: list[Paginated]) -> dict[str, str]:
+    """Each anchor's page number in the whole document."""
+    first_pages: dict[str, str] = {}
     before = front_pages
-    for part in ordered:
+    for part in parts:
         for anchor, page_index in part.anchors.items():
-            first_pages[anchor] = before + page_index + 1
+            first_pages[anchor] = str(before + page_index + 1)
         before += part.pages
-    stage = time.perf_counter()
-    front = _document(render_html(directory, part="front",
-                                  pages={a: str(n) for a, n in first_pages.items()}))
-    front_part = _part(front)
-    on_stage("cover and contents", time.perf_counter() - stage)
-    stage = time.perf_counter()
-    joined = _joined([front_part, *ordered])
-    on_stage("join", time.perf_counter() - stage)
-    return joined, front_pages, len(front.pages)
+    return first_pages
 
 
 def _all_anchors(directory: Directory) -> list[str]:
@@ -327,12 +361,22 @@ def _all_anchors(directory: Directory) -> list[str]:
     return anchors + (["annex"] if directory.annex is not None else [])
 
 
-def _joined(parts: list[LaidOutPart]) -> bytes:
-    from pypdf import PdfReader, PdfWriter
+class _Joined:
+    """The document's PDF, joined on part after part (pypdf)."""
 
-    writer = PdfWriter()
-    for part in parts:
-        writer.append(PdfReader(io.BytesIO(part.pdf)))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    def __init__(self) -> None:
+        from pypdf import PdfWriter
+
+        self.writer = PdfWriter()
+        self.parts = 0
+
+    def append(self, part: LaidOutPart) -> None:
+        from pypdf import PdfReader
+
+        self.writer.append(PdfReader(io.BytesIO(part.pdf)))
+        self.parts += 1
+
+    def written(self) -> bytes:
+        out = io.BytesIO()
+        self.writer.write(out)
+        return out.getvalue()
