@@ -22,7 +22,7 @@ from app.access.principal import Role
 from app.authorities.documents import View, view_of
 from app.authorities.transfer import ndjson_lines, to_csv
 from app.reference.data import ReferenceData
-from app.sync import export
+from app.sync import export, service
 from tests.conftest import make_record, store
 from tests.test_sync_feed import demo_records, key_for
 
@@ -120,3 +120,34 @@ def test_blocks_keep_every_byte_in_order_and_hold_about_their_size() -> None:
     assert all(16 <= len(block) < 16 + 7 for block in out[:-1])
     assert 0 < len(out[-1]) < 16 + 7
     assert list(export.blocks(iter([]), size=16)) == []
+
+
+def test_a_304_takes_no_snapshot_and_ends_when_the_log_moves(
+        client: TestClient, session: Session, reference: ReferenceData,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    store(session, reference, make_record())
+    official = key_for(Role.official)
+    first = client.get("/v1/export", params={"country": "BRA"}, headers=official)
+    etag = first.headers["etag"]
+
+    def no_snapshot(*args: object) -> None:
+        raise AssertionError("a 304 opened a snapshot")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(service, "Snapshot", no_snapshot)
+        cached = client.get("/v1/export", params={"country": "BRA"},
+                            headers={**official, "If-None-Match": etag})
+    assert cached.status_code == 304 and cached.content == b""
+    assert cached.headers["etag"] == etag
+    assert cached.headers["cna-feed-cursor"] == first.headers["cna-feed-cursor"]
+    # Another view or format of the same snapshot is another validator.
+    assert client.get("/v1/export", params={"country": "BRA"},
+                      headers={"If-None-Match": etag}).status_code == 200
+    assert client.get("/v1/export", params={"country": "BRA", "format": "csv"},
+                      headers={**official, "If-None-Match": etag}).status_code == 200
+    store(session, reference, make_record(notes={"en": "changed"}))
+    moved = client.get("/v1/export", params={"country": "BRA"},
+                       headers={**official, "If-None-Match": etag})
+    assert moved.status_code == 200 and moved.headers["etag"] != etag
+    assert [json.loads(line)["notes"] for line in moved.text.splitlines()] == [
+        {"en": "changed"}]
