@@ -84,7 +84,20 @@ def body_response(
     """As ``json_response``, for a body serialised already."""
     if etag is None:
         etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-    all_headers = {"ETag": etag, "Vary": "Accept-Language, Authorization", **(headers or {})}
+    all_headers = json_headers(etag, headers)
     if etag_matches(request, etag):
         return Response(status_code=304, headers=all_headers)
     return Response(content=body, media_type="application/json", headers=all_headers)
+
+
+def json_headers(etag: str, headers: dict[str, str] | None = None) -> dict[str, str]:
+    """The validator and ``Vary`` of a JSON answer (a 304 carries the same ones)."""
+    return {"ETag": etag, "Vary": "Accept-Language, Authorization", **(headers or {})}
+
+
+def not_modified(request: Request, etag: str, headers: dict[str, str]) -> Response | None:
+    """A 304 with ``headers`` when the client's copy carries ``etag``, else None: for
+    routes that can tell their validator before they build the body."""
+    if etag_matches(request, etag):
+        return Response(status_code=304, headers=headers)
+    return None

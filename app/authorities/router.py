@@ -16,7 +16,7 @@ from starlette.requests import ClientDisconnect
 from app.access.policy import readers, rule
 from app.access.principal import Principal, Role
 from app.api.deps import SessionDep
-from app.api.responses import json_response, next_link
+from app.api.responses import json_headers, json_response, next_link, not_modified
 from app.authorities import history, service, transfer, vcard, writes
 from app.authorities.documents import render, view_of
 from app.authorities.models import Authority
@@ -89,6 +89,27 @@ def _visible_authority(session: Session, authority_id: uuid.UUID,
     return authority
 
 
+RECORD_VARY = {"Vary": "Accept, Accept-Language, Authorization"}
+
+
+def _not_modified(request: Request, session: Session, authority_id: uuid.UUID,
+                  principal: Principal, as_vcard: bool) -> Response | None:
+    """The 304 for a client whose copy is current, decided from the record's version and
+    country alone, before anything is loaded or rendered; None when the request carries
+    no validator or an old one.  An unknown record, or one outside the caller's scope, is
+    a 404 here as on the full path: a validator never tells that a record exists."""
+    if not request.headers.get("if-none-match"):
+        return None
+    stamp = service.version_stamp(session, authority_id)
+    if stamp is None or not principal.may_see_country(stamp.country):
+        raise not_found(f"authority {authority_id}")
+    if as_vcard:
+        headers = vcard.vcard_headers(request, authority_id, stamp.version, principal)
+    else:
+        headers = json_headers(record_etag(stamp.version, principal), RECORD_VARY)
+    return not_modified(request, headers["ETag"], headers)
+
+
 @router.get("/{authority_id}.vcf", response_class=Response,
             responses={200: {"content": {vcard.MEDIA_TYPE: {}},
                              "description": "RFC 6350 vCard 4.0"},
@@ -100,6 +121,9 @@ def get_authority_vcard(
     principal: Principal = readers("GET", "/v1/authorities/{authority_id}.vcf"),
 ) -> Response:
     """One record as a vCard 4.0 contact card, in the caller's view."""
+    cheap = _not_modified(request, session, authority_id, principal, as_vcard=True)
+    if cheap is not None:
+        return cheap
     authority = _visible_authority(session, authority_id, principal)
     return vcard.vcard_response(request, session, authority, principal)
 
@@ -113,12 +137,15 @@ def get_authority(
     principal: Principal = readers("GET", "/v1/authorities/{authority_id}"),
 ) -> Response:
     """One record in the caller's view, with an ETag."""
+    as_vcard = vcard.wants_vcard(request)  # Accept: text/vcard
+    cheap = _not_modified(request, session, authority_id, principal, as_vcard=as_vcard)
+    if cheap is not None:
+        return cheap
     authority = _visible_authority(session, authority_id, principal)
-    if vcard.wants_vcard(request):  # Accept: text/vcard
+    if as_vcard:
         return vcard.vcard_response(request, session, authority, principal)
     return json_response(request, view_of(render(authority), principal.view),
-                         etag=record_etag(authority.version, principal),
-                         headers={"Vary": "Accept, Accept-Language, Authorization"})
+                         etag=record_etag(authority.version, principal), headers=RECORD_VARY)
 
 
 

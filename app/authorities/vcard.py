@@ -205,6 +205,21 @@ def wants_vcard(request: Request) -> bool:
     return vcard_q > 0 and vcard_q >= _quality(accept, _JSON_TYPES)
 
 
+def card_languages(request: Request) -> list[str]:
+    return preferences(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+
+def vcard_headers(request: Request, authority_id: uuid.UUID, version: int,
+                  principal: Principal) -> dict[str, str]:
+    """The card's ``ETag`` (version, view and a digest of the languages asked for, as the
+    card's languages follow them), ``Vary`` and file name: the same on a 200 and a 304."""
+    languages = hashlib.blake2b("\n".join(card_languages(request)).lower().encode(),
+                                digest_size=6).hexdigest()
+    return {"ETag": f'"{version}-{principal.view.value}-vcard-{languages}"',
+            "Vary": "Accept, Accept-Language, Authorization",
+            "Content-Disposition": f'inline; filename="{authority_id}.vcf"'}
+
+
 def vcard_response(request: Request, session: Session, authority: Authority,
                    principal: Principal) -> Response:
     """The record as ``text/vcard`` in the caller's view, with its own ETag.
@@ -212,13 +227,9 @@ def vcard_response(request: Request, session: Session, authority: Authority,
     The card's languages follow ``?lang=`` and Accept-Language, so the ETag carries a
     digest of the preferences: a card in one language never validates another's.
     """
-    prefs = preferences(request.query_params.get("lang"),
-                        request.headers.get("accept-language"))
-    languages = hashlib.blake2b("\n".join(prefs).lower().encode(), digest_size=6).hexdigest()
-    etag = f'"{authority.version}-{principal.view.value}-vcard-{languages}"'
-    headers = {"ETag": etag, "Vary": "Accept, Accept-Language, Authorization",
-               "Content-Disposition": f'inline; filename="{authority.id}.vcf"'}
-    if etag_matches(request, etag):
+    prefs = card_languages(request)
+    headers = vcard_headers(request, authority.id, authority.version, principal)
+    if etag_matches(request, headers["ETag"]):
         return Response(status_code=304, headers=headers)
     country = get_country(session, authority.country)
     country_name = pick(country.names, prefs)[1] if country else None

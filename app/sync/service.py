@@ -19,6 +19,7 @@ transaction may get its xid before another one and its seq after it.)
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -34,6 +35,8 @@ from sqlmodel import Session
 
 from app.authorities.documents import View, format_timestamp, view_of
 from app.core.problems import FieldError, Problem
+from app.db.reads import rows_of_one_statement
+from app.reference.data import FORMAT_VERSION
 
 MAX_WAIT_SECONDS = 30.0
 POLL_INTERVAL_SECONDS = 0.2
@@ -61,9 +64,18 @@ def _begin_snapshot(session: Session) -> None:
                                           "postgresql_readonly": True})
 
 
+_HEAD_SQL = "SELECT coalesce(max(seq), 0) FROM changes"
+
+
 def head(session: Session) -> int:
     """The highest ``seq`` visible in the session's snapshot (0 for an empty log)."""
-    return int(session.execute(text("SELECT coalesce(max(seq), 0) FROM changes")).scalar_one())
+    return int(session.execute(text(_HEAD_SQL)).scalar_one())
+
+
+def head_in_one_read(session: Session) -> int:
+    """The highest committed ``seq`` in one round trip, the session left without a
+    transaction (``rows_of_one_statement``)."""
+    return int(rows_of_one_statement(session, text(_HEAD_SQL))[0][0])
 
 
 # --- the feed -------------------------------------------------------------------------------
@@ -112,8 +124,39 @@ def entry(row: ChangeRow, view: View) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class FeedRead:
+    """A page of the feed and the head of the log in the snapshot it was read from."""
+
+    page: dict[str, Any]
+    head: int
+
+
+def feed_etag(after: int, head: int, limit: int, view: View,
+              countries: frozenset[str] | None) -> str:
+    """The validator of a page, without the page: the changes after ``after`` up to the
+    head never change once committed (see the module's docstring), so the page is decided
+    by the cursor, the head, the limit, the view and the scope (and the format)."""
+    scope = None if countries is None else sorted(countries)
+    key = repr((FORMAT_VERSION, after, head, limit, view.value, scope))
+    return '"feed-' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
+
+
+def empty_page(after: int) -> dict[str, Any]:
+    """The page when the head of the log is ``after``: nothing new, the same cursor."""
+    return {"items": [], "next_cursor": encode_cursor(after), "has_more": False}
+
+
+def check_cursor(after: int, head: int) -> None:
+    if after > head:
+        raise Problem(status=422, title="Invalid request",
+                      detail="the cursor is ahead of this directory's change log; "
+                             "take a new export",
+                      errors=[FieldError(("query", "after"), "unknown cursor", "cursor")])
+
+
 def read_feed(engine: Engine, after: int, limit: int, view: View,
-              countries: frozenset[str] | None) -> dict[str, Any]:
+              countries: frozenset[str] | None) -> FeedRead:
     """One page of the feed, read from one snapshot.
 
     ``next_cursor`` is the last entry's cursor while more entries wait; otherwise the head
@@ -123,39 +166,35 @@ def read_feed(engine: Engine, after: int, limit: int, view: View,
     with Session(engine) as session:
         _begin_snapshot(session)
         top = head(session)
-        if after > top:
-            raise Problem(status=422, title="Invalid request",
-                          detail="the cursor is ahead of this directory's change log; "
-                                 "take a new export",
-                          errors=[FieldError(("query", "after"), "unknown cursor", "cursor")])
+        check_cursor(after, top)
         rows = changes_after(session, after, limit + 1, countries)
     has_more = len(rows) > limit
     rows = rows[:limit]
     next_seq = rows[-1].seq if has_more else max(after, top)
-    return {"items": [entry(r, view) for r in rows], "next_cursor": encode_cursor(next_seq),
-            "has_more": has_more}
+    return FeedRead({"items": [entry(r, view) for r in rows],
+                     "next_cursor": encode_cursor(next_seq), "has_more": has_more}, top)
 
 
 async def wait_for_feed(engine: Engine, watcher: FeedWatcher | None, after: int, limit: int,
                         view: View, countries: frozenset[str] | None,
-                        wait: float) -> dict[str, Any]:
+                        wait: float) -> FeedRead:
     """Long poll: answer as soon as the page has entries (or the cursor moves), at the
     latest after ``wait`` seconds.  The page is read once; then the request waits on the
     process's watcher, without a connection, and reads again only when the log has moved
     past its cursor."""
     deadline = time.monotonic() + min(max(wait, 0.0), MAX_WAIT_SECONDS)
     while True:
-        page = await asyncio.to_thread(read_feed, engine, after, limit, view, countries)
-        if page["items"] or page["next_cursor"] != encode_cursor(after):
-            return page
+        read = await asyncio.to_thread(read_feed, engine, after, limit, view, countries)
+        if read.page["items"] or read.page["next_cursor"] != encode_cursor(after):
+            return read
         # An empty page with the same cursor: the head of the log is ``after``.
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            return page
+            return read
         if watcher is None:
             raise RuntimeError("long polls need the feed watcher (the app's lifespan starts it)")
         if not await watcher.wait_beyond(after, remaining):
-            return page
+            return read
 
 
 def read_head(engine: Engine) -> int:
@@ -310,4 +349,3 @@ class Snapshot:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
