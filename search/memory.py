@@ -25,6 +25,13 @@ are merged as sets and turned into one bitset.  So the facets cost one ``&`` and
 the candidates with ``&`` and takes a page from the lowest bits (document numbers follow
 id order after a build; once they do not, the bucket of the page is listed and sorted).
 
+**Compact.**  What is held between queries is kept small (at 100,000 records an API
+process holds the index for good): the postings of a word are a sorted tuple of document
+numbers, or a roaring bitmap (pyroaring) from ``SMALL_POSTINGS`` documents on; the
+deletion index is two sorted numpy arrays (``DeletionTable``); every word, field name and
+value of the documents is one interned string; and a build hands the heap it freed back
+to the system.  Queries still work on Python-int bitsets, made from these.
+
 **Keeping in step.** The index is built from ``search_documents`` (the active rows) and
 the head of ``changes`` read in the same snapshot.  After that it applies the authorities
 named by change rows past its head: a poller thread checks ``max(seq)`` every
@@ -45,10 +52,14 @@ per-process cache of rendered records, keyed by ``(id, version, view)``), redact
 
 from __future__ import annotations
 
+import array
 import bisect
+import ctypes
+import ctypes.util
 import gc
 import heapq
 import logging
+import sys
 import threading
 import time
 import uuid
@@ -60,6 +71,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from pyroaring import BitMap
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -90,10 +102,13 @@ log = logging.getLogger(__name__)
 DELETE_PREFIX = 7
 MAX_INDEXES = 3  # per process (tests switch databases; a server has one)
 CATCH_UP_BATCH = 5000
+LOAD_BATCH = 500  # rows read at a time by a build (their JSON is the build's peak)
 BITS_CACHED_FROM = 64  # word postings of this many documents keep their bitset cached
 PREFIX_CACHED_FROM = 64  # prefixes reaching this many words keep their documents
 PREFIXES_KEPT = 256
 FEW_CANDIDATES = 256  # facets of fewer candidates are counted per document
+SMALL_POSTINGS = 32  # postings of fewer documents are a sorted tuple, bigger a bitmap
+PENDING_DELETES = 65536  # deletions held in a dict before being merged into the arrays
 
 
 # --- bitsets: a set of document numbers as a Python int (bit n: document n) ------------
@@ -128,6 +143,16 @@ def _expand(data: bytes, byte_numbers: list[int], k: int | None = None) -> list[
     return out
 
 
+def bitmap_bits(docs: BitMap) -> int:
+    """The bitset of a roaring bitmap's documents (numpy: no Python work per number)."""
+    if not docs:
+        return 0
+    numbers = np.frombuffer(docs.to_array(), dtype=np.uint32)
+    flags = np.zeros(int(numbers[-1]) + 1, dtype=np.uint8)
+    flags[numbers] = 1
+    return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
+
+
 def bit_numbers(bits: int) -> list[int]:
     """The document numbers of a bitset, ascending.  numpy finds the non-zero bytes (a
     Python loop over every byte of a bitset of 100,000 documents costs a millisecond);
@@ -149,32 +174,45 @@ def lowest_bits(bits: int, k: int) -> list[int]:
     return _expand(data, np.flatnonzero(np.frombuffer(data, dtype=np.uint8))[:k].tolist(), k)
 
 
+DocSet = tuple[int, ...] | BitMap
+
+
 class Postings:
-    """key → the set of documents holding it, with the bitset of the big ones cached
-    (dropped when the key's documents change, rebuilt on the next query)."""
+    """key → the documents holding it, with the bitset of the big ones cached (dropped
+    when the key's documents change, rebuilt on the next query).  Most words are in a
+    few documents: those are a sorted tuple (a Python set costs some 200 bytes even for
+    one number); from ``SMALL_POSTINGS`` documents on, a roaring bitmap (pyroaring)."""
 
     __slots__ = ("_bits", "cached_from", "sets")
 
     def __init__(self, cached_from: int = BITS_CACHED_FROM) -> None:
-        self.sets: dict[str, set[int]] = {}
+        self.sets: dict[str, DocSet] = {}
         self._bits: dict[str, int] = {}
         self.cached_from = cached_from
 
     def add(self, key: str, n: int) -> None:
         s = self.sets.get(key)
         if s is None:
-            self.sets[key] = {n}
-        else:
+            self.sets[key] = (n,)
+        elif isinstance(s, BitMap):
             s.add(n)
+        elif not s or s[-1] < n:  # documents are mostly added in number order
+            self.sets[key] = (*s, n) if len(s) < SMALL_POSTINGS else BitMap((*s, n))
+        elif n not in s:
+            i = bisect.bisect_left(s, n)
+            grown = (*s[:i], n, *s[i:])
+            self.sets[key] = grown if len(grown) <= SMALL_POSTINGS else BitMap(grown)
         self._bits.pop(key, None)
 
     def discard(self, key: str, n: int) -> None:
         s = self.sets.get(key)
-        if s is not None:
+        if isinstance(s, BitMap):
             s.discard(n)
+        elif s is not None and n in s:
+            self.sets[key] = tuple(m for m in s if m != n)
         self._bits.pop(key, None)
 
-    def get(self, key: str) -> set[int] | None:
+    def get(self, key: str) -> DocSet | None:
         return self.sets.get(key)
 
     def __contains__(self, key: object) -> bool:
@@ -186,7 +224,7 @@ class Postings:
             s = self.sets.get(key)
             if not s:
                 return 0
-            b = to_bits(s)
+            b = bitmap_bits(s) if isinstance(s, BitMap) else to_bits(s)
             if len(s) >= self.cached_from:
                 self._bits[key] = b
         return b
@@ -267,6 +305,61 @@ def _index_depth(term: str) -> int:
     return 0
 
 
+class DeletionTable:
+    """The SymSpell deletion index, compact: deletion → the vocabulary words it comes
+    from, held as two numpy arrays sorted together, the deletion's hash (64 bits, the
+    process's own ``hash``: the index lives and dies in one process) and the word's
+    number; a dict of strings and lists cost some 150 bytes a deletion, these 12.  The
+    deletions of words added since the last merge wait unsorted in two compact arrays
+    (scanned whole by numpy; merged once they reach ``PENDING_DELETES``).  A hash shared
+    by two deletions only adds a candidate, which the exact distance then rejects."""
+
+    __slots__ = ("_hashes", "_new_hashes", "_new_numbers", "_numbers", "words")
+
+    def __init__(self) -> None:
+        self.words: list[str] = []  # word number → word
+        self._hashes = np.zeros(0, dtype=np.int64)
+        self._numbers = np.zeros(0, dtype=np.int32)
+        self._new_hashes = array.array("q")
+        self._new_numbers = array.array("i")
+
+    def add(self, word: str, deletions: Iterable[str]) -> None:
+        number = len(self.words)
+        self.words.append(word)
+        hashes = [hash(d) for d in deletions]
+        self._new_hashes.extend(hashes)
+        self._new_numbers.extend([number] * len(hashes))
+
+    def merge(self, unless_fewer_than: int = 0) -> None:
+        """Sort the waiting deletions into the arrays (if there are that many)."""
+        if not self._new_hashes or len(self._new_hashes) < unless_fewer_than:
+            return
+        hashes = np.concatenate([self._hashes, np.frombuffer(self._new_hashes, np.int64)])
+        numbers = np.concatenate([self._numbers,
+                                  np.frombuffer(self._new_numbers, np.int32)])
+        order = np.argsort(hashes, kind="stable")
+        self._hashes, self._numbers = hashes[order], numbers[order]
+        self._new_hashes = array.array("q")
+        self._new_numbers = array.array("i")
+
+    def words_of(self, deletions: Iterable[str]) -> list[str]:
+        """The words sharing one of these deletions (each once, in no given order)."""
+        keys = np.fromiter((hash(d) for d in deletions), dtype=np.int64)
+        found: set[int] = set()
+        if len(self._hashes):
+            lo = np.searchsorted(self._hashes, keys, side="left")
+            hi = np.searchsorted(self._hashes, keys, side="right")
+            for i, j in zip(lo.tolist(), hi.tolist(), strict=True):
+                if i < j:
+                    found.update(self._numbers[i:j].tolist())
+        if self._new_hashes:
+            new = np.frombuffer(self._new_hashes, np.int64)
+            hit = np.isin(new, keys)
+            found.update(np.frombuffer(self._new_numbers, np.int32)[hit].tolist())
+        words = self.words
+        return [words[n] for n in found]
+
+
 @dataclass(slots=True)
 class Doc:
     id: uuid.UUID
@@ -324,7 +417,7 @@ class MemoryIndex:
     def __init__(self, vocab: Vocabulary) -> None:
         self.docs: list[Doc | None] = []
         self.docno: dict[uuid.UUID, int] = {}
-        self.active: set[int] = set()
+        self.active = BitMap()
         self._active_bits: int | None = None
         self.post_a = Postings()
         self.post_b = Postings()
@@ -341,16 +434,15 @@ class MemoryIndex:
         self.by_dkey = Postings(cached_from=1)
         self.by_instrument = Postings(cached_from=1)
         self.by_language = Postings(cached_from=1)
-        self.pseudo: dict[str, set[str]] = {}  # term → pseudo-lexemes it stands for
+        self.pseudo: dict[str, tuple[str, ...]] = {}  # term → pseudo-lexemes it stands for
         self.terms: set[str] = set()
         self.sorted_terms: list[str] = []
-        self.deletes: dict[str, str | list[str]] = {}  # one word, or several
+        self.deletes = DeletionTable()
         self.ordered = True  # docnos follow id order (ties need no key)
         self.sort_key: list[int] = []
         self.country_tokens: dict[str, list[tuple[str, frozenset[str]]]] = {}
         self.type_tokens: dict[str, list[tuple[str, frozenset[str]]]] = {}
         self.head = 0
-        self._interned: dict[str, str] = {}
         self._country_words: dict[str, frozenset[str]] = {}
         self.lock = ReadWriteLock()
         new_terms: list[str] = []
@@ -368,7 +460,9 @@ class MemoryIndex:
 
     # vocabulary
     def _pseudo_term(self, term: str, lexeme: str, new_terms: list[str]) -> None:
-        self.pseudo.setdefault(term, set()).add(lexeme)
+        held = self.pseudo.get(term, ())
+        if lexeme not in held:
+            self.pseudo[term] = (*held, sys.intern(lexeme))
         if term not in self.terms:
             self.terms.add(term)
             new_terms.append(term)
@@ -384,15 +478,7 @@ class MemoryIndex:
         for t in new_terms:
             depth = _index_depth(t)
             if depth:
-                deletes = self.deletes
-                for d in _deletes(t, depth):
-                    held = deletes.get(d)
-                    if held is None:
-                        deletes[d] = t
-                    elif isinstance(held, str):
-                        deletes[d] = [held, t]
-                    else:
-                        held.append(t)
+                self.deletes.add(t, _deletes(t, depth))
 
     # documents
     def _put(self, row: dict[str, Any], new_terms: list[str]) -> None:
@@ -409,20 +495,23 @@ class MemoryIndex:
             if n and self.sort_key[n - 1] > doc_id.int:
                 self.ordered = False
             self.docno[doc_id] = n
-        a_tokens = tuple({t: None for x in name_texts(row) for t in tokens(x)})
-        b_tokens = tuple({t: None for x in other_texts(row) for t in tokens(x)})
-        fields = [(f"name.{k}", v) for k, v in row["name"].items()]
+        # Every document's words, field names and values are one string each across the
+        # index (the JSON of each row would otherwise hold its own copies for good).
+        intern = sys.intern
+        a_tokens = tuple({intern(t): None for x in name_texts(row) for t in tokens(x)})
+        b_tokens = tuple({intern(t): None for x in other_texts(row) for t in tokens(x)})
+        fields = [(intern(f"name.{k}"), v) for k, v in row["name"].items()]
         if row.get("acronym"):
             fields.append(("acronym", row["acronym"]))
-        fields += [(f"parent.{k}", v) for k, v in (row.get("parent") or {}).items()]
+        fields += [(intern(f"parent.{k}"), v) for k, v in (row.get("parent") or {}).items()]
         if row.get("locality"):
             fields.append(("address.locality", row["locality"]))
-        doc = Doc(id=doc_id, version=int(row["version"]), country=row["country"],
-                  kind=row["kind"], types=list(row["types"]),
-                  instruments=list(row["instruments"]), languages=list(row["languages"]),
-                  dkeys=tuple(self._interned.setdefault(k, k) for k in row["dkeys"]
-                              if "|" in k), a_tokens=a_tokens, b_tokens=b_tokens,
-                  fields=fields)
+        doc = Doc(id=doc_id, version=int(row["version"]), country=intern(row["country"]),
+                  kind=intern(row["kind"]), types=[intern(t) for t in row["types"]],
+                  instruments=[intern(i) for i in row["instruments"]],
+                  languages=[intern(lang) for lang in row["languages"]],
+                  dkeys=tuple(intern(k) for k in row["dkeys"] if "|" in k),
+                  a_tokens=a_tokens, b_tokens=b_tokens, fields=fields)
         self.docs[n] = doc
         self.active.add(n)
         self._active_bits = None
@@ -485,8 +574,11 @@ class MemoryIndex:
         self._active_bits = None
         self.docs[n] = None
 
-    def apply(self, rows: Iterable[dict[str, Any]], gone: Iterable[uuid.UUID] = ()) -> None:
-        """Put these public documents (any status) and drop the ``gone`` ids."""
+    def apply(self, rows: Iterable[dict[str, Any]], gone: Iterable[uuid.UUID] = (),
+              merge: bool = True) -> None:
+        """Put these public documents (any status) and drop the ``gone`` ids (``merge``:
+        sort the new words' deletions in once there are many; a build does it once at
+        its end)."""
         with self.lock.writing():
             self._matrix = None
             self._prefixes.clear()
@@ -498,6 +590,8 @@ class MemoryIndex:
                 if n is not None:
                     self._remove(n)
             self._add_terms(new_terms)
+            if merge:
+                self.deletes.merge(unless_fewer_than=PENDING_DELETES)
 
     def version_of(self, n: int) -> int | None:
         doc = self.docs[n]
@@ -520,13 +614,13 @@ class MemoryIndex:
                     if len(s) >= BITS_CACHED_FROM:
                         a |= self.post_a.bits(lx)
                     else:
-                        few_a |= s
+                        few_a.update(s)
                 s = self.post_b.get(lx)
                 if s:
                     if len(s) >= BITS_CACHED_FROM:
                         b |= self.post_b.bits(lx)
                     else:
-                        few_b |= s
+                        few_b.update(s)
         if few_a:
             a |= to_bits(few_a)
         if few_b:
@@ -544,7 +638,7 @@ class MemoryIndex:
                 out.add(t)
             p = self.pseudo.get(t)
             if p:
-                out |= p
+                out.update(p)
         return out
 
     def prefix_terms(self, word: str) -> list[str]:
@@ -561,21 +655,13 @@ class MemoryIndex:
         budget = typo_budget(word)
         if not budget:
             return {}
-        seen: set[str] = set()
         out: dict[str, int] = {}
-        for d in _deletes(word, budget):
-            held = self.deletes.get(d)
-            if held is None:
+        for t in self.deletes.words_of(_deletes(word, budget)):
+            if t == word or abs(len(t) - len(word)) > budget:
                 continue
-            for t in (held,) if isinstance(held, str) else held:
-                if t in seen:
-                    continue
-                seen.add(t)
-                if t == word or abs(len(t) - len(word)) > budget:
-                    continue
-                dist = distance(word, t, budget)
-                if dist <= budget:
-                    out[t] = dist
+            dist = distance(word, t, budget)
+            if dist <= budget:
+                out[t] = dist
         return out
 
     def _prefix_postings(self, word: str) -> PrefixPostings:
@@ -682,7 +768,7 @@ class MemoryIndex:
     def active_bits(self) -> int:
         bits = self._active_bits
         if bits is None:
-            bits = self._active_bits = to_bits(self.active)
+            bits = self._active_bits = bitmap_bits(self.active)
         return bits
 
     def _facet_postings(self) -> tuple[tuple[str, Postings], ...]:
@@ -871,21 +957,44 @@ def _rows_of(result: Any) -> list[dict[str, Any]]:
             for row in result]
 
 
+def _return_free_memory() -> None:
+    """Hand the heap the build freed (its rows, its sorting buffers) back to the system:
+    glibc keeps it for the process otherwise, some 50 MiB at 10,000 records."""
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):  # not glibc
+        return
+    if trim is not None:
+        trim(0)
+
+
+def _load(engine: Engine, index: MemoryIndex) -> int:
+    """Put the active search documents into the index; the change head of the same
+    snapshot."""
+    with engine.connect() as conn:
+        conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+        head = conn.execute(text("SELECT coalesce(max(seq), 0) FROM changes")).scalar_one()
+        result = conn.execution_options(yield_per=LOAD_BATCH).execute(text(
+            "SELECT authority_id, version, status, document FROM search_documents "
+            "WHERE status = 'active' ORDER BY authority_id"))
+        # partitions() without a size fetches every row at once (a text() query takes
+        # no yield_per from the connection): the whole table's JSON, the build's peak.
+        for part in result.partitions(LOAD_BATCH):
+            index.apply(_rows_of(part), merge=False)
+        conn.rollback()
+    return int(head)
+
+
 def build(engine: Engine, vocab: Vocabulary) -> MemoryIndex:
     """A fresh index of the active search documents, with the change head of the same
     snapshot."""
     index = MemoryIndex(vocab)
-    with engine.connect() as conn:
-        conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
-        head = conn.execute(text("SELECT coalesce(max(seq), 0) FROM changes")).scalar_one()
-        result = conn.execution_options(yield_per=2000).execute(text(
-            "SELECT authority_id, version, status, document FROM search_documents "
-            "WHERE status = 'active' ORDER BY authority_id"))
-        for part in result.partitions():
-            index.apply(_rows_of(part))
-        conn.rollback()
-    index.head = int(head)
+    index.head = _load(engine, index)
     index.sorted_terms = sorted(index.terms)
+    index.deletes.merge()
+    gc.collect()  # the rows read are garbage now: not to be frozen below
+    _return_free_memory()
     # The index is millions of long-lived objects: left to the cyclic collector, every
     # full collection walks them all (pauses of tens of milliseconds at 100k records in
     # the middle of requests).  Frozen, the collector skips them; they hold no cycles and
