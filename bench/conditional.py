@@ -5,10 +5,11 @@
 
 Loads a dataset into a fresh database (an ephemeral embedded PostgreSQL unless
 DATABASE_URL is set): ``--size`` records generated as bench/search.py generates them, or
-any NDJSON file of interchange records with ``--dataset``, both bulk-loaded with
-bench/search.py's loader.  Starts ``cna serve`` on it (uvicorn with the app factory, rate
-limits lifted) and, for each ``--clients`` count, drives it for ``--duration`` seconds per
-run.  Every client asks in turn, so that all of them are measured under the same load:
+any NDJSON file of interchange records with ``--dataset`` (completed as bench/search.py
+completes them), both bulk-loaded with bench/search.py's loader.  Starts ``cna serve`` on
+it (uvicorn with the app factory, rate limits lifted, search from Postgres) and, for each
+``--clients`` count, drives it for ``--duration`` seconds per run.  Every client asks
+in turn, so that all of them are measured under the same load:
 
 - ``/healthz`` (the yardstick: no database),
 - ``GET /v1/authorities/{id}`` with a matching ``If-None-Match`` (304),
@@ -26,7 +27,6 @@ runs, and PASS/FAIL against the goal (at most 1.5x).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -53,7 +53,7 @@ from app.db import engine as db_engine  # noqa: E402
 from app.db.local_postgres import LocalPostgres, embedded_bin_dir  # noqa: E402
 from app.db.migrate import upgrade_head  # noqa: E402
 from app.reference.service import seed_reference  # noqa: E402
-from bench.search import free_port, generate, load  # noqa: E402
+from bench.search import free_port, from_dataset, generate, load  # noqa: E402
 
 GOAL = 1.5
 HEALTHZ = "/healthz"
@@ -72,12 +72,6 @@ class Probe:
 class Timings:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     unexpected: dict[str, int] = field(default_factory=dict)
-
-
-def read_dataset(path: Path) -> list[dict[str, Any]]:
-    """Interchange records, one JSON object a line (blank lines skipped)."""
-    with path.open(encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
 
 
 def prepare_database(server_url: str, records: list[dict[str, Any]]) -> tuple[str, str]:
@@ -248,7 +242,7 @@ def main() -> None:
                         help="ask without a key (the public view)")
     args = parser.parse_args()
 
-    records = read_dataset(args.dataset) if args.dataset else generate(args.size)
+    records = from_dataset(args.dataset) if args.dataset else generate(args.size)
     local: LocalPostgres | None = None
     server_url = os.environ.get("DATABASE_URL")
     if not server_url:
