@@ -269,3 +269,33 @@ def test_waiting_clients_share_one_watcher(db_url: str, session: Session,
     assert one > 0
     assert twenty <= 2 * one + 5, (one, twenty)
     assert watcher is not None and not watcher.running, "the watcher stops with the app"
+
+
+def test_a_long_poll_with_a_key_holds_no_connection_while_it_waits(
+        client: TestClient, session: Session, reference: ReferenceData) -> None:
+    """The key is checked on the request's session; its connection goes back to the pool
+    before the wait, not after it (waiting key holders would otherwise drain the pool)."""
+    from sqlalchemy import text
+
+    store(session, reference, make_record())
+    key = create_key(session, Role.network)[0]
+    session.commit()
+    headers = {"Authorization": f"Bearer {key}"}
+    cursor = feed(client, headers=headers)["next_cursor"]
+    watcher = client.app.state.feed_watcher  # type: ignore[attr-defined]
+    polled: dict[str, Any] = {}
+    poll = threading.Thread(target=lambda: polled.update(
+        feed(client, cursor, headers=headers, wait=5)))
+    poll.start()
+    deadline = time.monotonic() + 10
+    while watcher._waiting == 0:  # the request has reached its wait
+        assert time.monotonic() < deadline, "the long poll never started waiting"
+        time.sleep(0.01)
+    idle_in_transaction = session.execute(text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND state = 'idle in transaction' AND pid <> pg_backend_pid()")).scalar_one()
+    session.rollback()
+    store(session, reference, make_record(ref="WAKE"))  # wakes the poll
+    poll.join(15)
+    assert idle_in_transaction == 0
+    assert [item["record"]["ref"] for item in polled["items"]] == ["WAKE"]

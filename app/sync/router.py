@@ -58,6 +58,10 @@ async def changes(
                 return cheap
         if top == start and wait == 0:
             return json_response(request, service.empty_page(start), etag=etag)
+    if wait > 0 and session.in_transaction():
+        # A key was checked on the request's session: give its connection back to the pool
+        # rather than hold it idle in a transaction for the whole long poll.
+        await run_in_threadpool(session.close)
     watcher = getattr(request.app.state, "feed_watcher", None)  # set by the lifespan
     read = await service.wait_for_feed(get_engine(), watcher, start, limit, view, scope, wait)
     return json_response(request, read.page,
