@@ -103,6 +103,10 @@ DELETE_PREFIX = 7
 MAX_INDEXES = 3  # per process (tests switch databases; a server has one)
 CATCH_UP_BATCH = 5000
 LOAD_BATCH = 500  # rows read at a time by a build (their JSON is the build's peak)
+BUILD_RETRY_SECONDS = 30.0  # after a failed build (Postgres answers meanwhile)
+# A build reads one snapshot while it works between fetches; on a busy machine that work
+# can outlast the session's idle-in-transaction limit (60 s), which is meant for requests.
+BUILD_IDLE_LIMIT = "15min"
 BITS_CACHED_FROM = 64  # word postings of this many documents keep their bitset cached
 PREFIX_CACHED_FROM = 64  # prefixes reaching this many words keep their documents
 PREFIXES_KEPT = 256
@@ -974,6 +978,7 @@ def _load(engine: Engine, index: MemoryIndex) -> int:
     snapshot."""
     with engine.connect() as conn:
         conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+        conn.execute(text(f"SET LOCAL idle_in_transaction_session_timeout = '{BUILD_IDLE_LIMIT}'"))
         head = conn.execute(text("SELECT coalesce(max(seq), 0) FROM changes")).scalar_one()
         result = conn.execution_options(yield_per=LOAD_BATCH).execute(text(
             "SELECT authority_id, version, status, document FROM search_documents "
@@ -1039,6 +1044,7 @@ class Holder:
             self.index = index
             self.generation = generation
             self.last_check = time.monotonic()
+            self.error = None
         except BaseException as e:
             self.error = e
             log.exception("search index build failed")
@@ -1115,6 +1121,10 @@ class Holder:
         if not self.ready.is_set():
             self.build()
         while not self._stop.wait(self.config.poll_seconds):
+            if self.index is None:  # the build failed: try again, less often
+                if not self._stop.wait(BUILD_RETRY_SECONDS):
+                    self.build()
+                continue
             try:
                 self.catch_up()
             except Exception:

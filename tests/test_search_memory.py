@@ -344,3 +344,69 @@ def test_prefix_postings_are_kept_for_short_prefixes_and_follow_changes() -> Non
     result = index.search(SearchQuery(q="zo", limit=100))
     assert result.total == 70 and uuid.UUID(int=1, version=4) not in result.ids
     assert index.search(SearchQuery(q="zolt", limit=5)).total == 1
+
+
+def _three_records(session: Session) -> None:
+    from app.reference.data import reference_from_files
+    from tests.conftest import store
+
+    reference = reference_from_files()
+    for n in range(3):
+        store(session, reference, make_record(ref=f"BLD-{n}", name={"en": f"Brennic {n}"}))
+
+
+def test_a_build_outlasting_the_sessions_idle_limit_still_completes(
+        session: Session, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between fetches a build works in Python; a busy machine can make that longer than
+    the idle-in-transaction limit of request sessions, which must not kill the build."""
+    from sqlalchemy import create_engine
+
+    _three_records(session)
+    tight = create_engine(db_engine.normalise_url(db_url), connect_args={
+        "options": "-c idle_in_transaction_session_timeout=200"})
+    apply = memory.MemoryIndex.apply
+
+    def slow_apply(self: memory.MemoryIndex, *args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.5)  # the work between two fetches, on a loaded machine
+        return apply(self, *args, **kwargs)
+
+    monkeypatch.setattr(memory, "LOAD_BATCH", 1)
+    monkeypatch.setattr(memory.MemoryIndex, "apply", slow_apply)
+    try:
+        index = memory.build(tight, vocabulary())
+    finally:
+        tight.dispose()
+    assert len(index.active) == 3
+
+
+def test_a_failed_build_is_tried_again(session: Session, db_url: str,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.core.settings import get_settings
+    from app.search.indexing import index_config
+
+    _three_records(session)
+    real_build = memory.build
+    attempts: list[int] = []
+
+    def flaky_build(engine: Any, vocab: Any) -> memory.MemoryIndex:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("the database went away")
+        return real_build(engine, vocab)
+
+    monkeypatch.setattr(memory, "build", flaky_build)
+    monkeypatch.setattr(memory, "BUILD_RETRY_SECONDS", 0.05)
+    config = replace(index_config(get_settings()), poll_seconds=0.05)
+    engine = memory.MemoryEngine(db_engine.get_engine, config)
+    holder = engine.start(db_engine.get_engine())
+    try:
+        assert holder.ready.wait(30)
+        deadline = time.monotonic() + 30
+        while holder.index is None:
+            assert time.monotonic() < deadline, "the build was not tried again"
+            time.sleep(0.02)
+        assert len(attempts) == 2 and holder.error is None
+        result = engine.search(SearchQuery(q="Brennic"))
+        assert result.engine == "memory" and result.total == 3
+    finally:
+        engine.stop_all()
