@@ -40,8 +40,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,9 +49,7 @@ from app.access.principal import Role  # noqa: E402
 from app.access.service import create_key  # noqa: E402
 from app.db import engine as db_engine  # noqa: E402
 from app.db.local_postgres import LocalPostgres, embedded_bin_dir  # noqa: E402
-from app.db.migrate import upgrade_head  # noqa: E402
-from app.reference.service import seed_reference  # noqa: E402
-from bench.search import free_port, from_dataset, generate, load  # noqa: E402
+from bench.search import free_port, fresh_database, from_dataset, generate, load  # noqa: E402
 
 GOAL = 1.5
 HEALTHZ = "/healthz"
@@ -76,17 +72,10 @@ class Timings:
 
 def prepare_database(server_url: str, records: list[dict[str, Any]]) -> tuple[str, str]:
     """A fresh database holding ``records``; its URL and a network key (full view)."""
-    name = f"cna_bench_conditional_{len(records)}"
-    admin = server_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    upgrade_head(url)
+    url = fresh_database(server_url, f"cna_bench_conditional_{len(records)}")
     engine = db_engine.make_engine(url)
     try:
         with Session(engine) as session:
-            seed_reference(session)
             key, _ = create_key(session, Role.network, label="bench/conditional.py")
             session.commit()
     finally:

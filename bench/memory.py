@@ -138,26 +138,8 @@ def records_of(dataset: str | None, n: int) -> list[dict[str, Any]]:
 
 
 def prepare(server_url: str, n: int, dataset: str | None) -> tuple[str, list[Any]]:
-    import psycopg
-    from sqlalchemy.engine import make_url
-    from sqlmodel import Session
-
-    from app.db import engine as db_engine
-    from app.db.migrate import upgrade_head
-    from app.reference.service import seed_reference
     bench = search_bench()
-
-    name = f"cna_bench_memory_{n}"
-    admin = server_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    upgrade_head(url)
-    engine = db_engine.make_engine(url)
-    with Session(engine) as session, session.begin():
-        seed_reference(session)
-    engine.dispose()
+    url = bench.fresh_database(server_url, f"cna_bench_memory_{n}")
     records = records_of(dataset, n)
     bench.load(url, records)
     return url, list(bench.queries(records))

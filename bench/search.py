@@ -280,26 +280,36 @@ def drive(base: str, path: str, params: list[dict[str, Any]], duration: float,
             "mean": statistics.fmean(latencies) * 1000 if latencies else 0.0}
 
 
-def prepare(server_url: str, label: str, records: list[dict[str, Any]]) \
-        -> tuple[str, list[dict[str, Any]], dict[str, str]]:
-    """A fresh database holding ``records``: its URL, the query mix and three plans."""
-    name = f"cna_bench_{label}"
+def fresh_database(server_url: str, name: str) -> str:
+    """A new database ``name`` on the server (dropped first if it exists), migrated and
+    holding the reference data: its URL.  The other bench scripts use it too."""
+    from sqlalchemy.engine import make_url
+
     admin = server_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    from sqlalchemy.engine import make_url
-
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     upgrade_head(url)
     engine = db_engine.make_engine(url)
-    with Session(engine) as session, session.begin():
-        seed_reference(session)
+    try:
+        with Session(engine) as session, session.begin():
+            seed_reference(session)
+    finally:
+        engine.dispose()
+    return url
+
+
+def prepare(server_url: str, label: str, records: list[dict[str, Any]]) \
+        -> tuple[str, list[dict[str, Any]], dict[str, str]]:
+    """A fresh database holding ``records``: its URL, the query mix and three plans."""
+    url = fresh_database(server_url, f"cna_bench_{label}")
     t0 = time.perf_counter()
     load(url, records)
     print(f"[{label}] {len(records)} records loaded in {time.perf_counter() - t0:.1f}s",
           flush=True)
     mix = queries(records)
+    engine = db_engine.make_engine(url)
     with Session(engine) as session:
         plans = {q["q"]: explain(session, SearchQuery(q=q["q"])) for q in mix[:3]}
     engine.dispose()
