@@ -32,18 +32,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import psycopg
 from pypdf import PdfReader
-from sqlalchemy.engine import make_url
-from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.db import engine as db_engine  # noqa: E402
 from app.db.local_postgres import LocalPostgres, embedded_bin_dir  # noqa: E402
-from app.db.migrate import upgrade_head  # noqa: E402
-from app.reference.service import seed_reference  # noqa: E402
 
 GOAL_SECONDS = 120.0
 
@@ -97,20 +92,6 @@ def from_dataset(path: Path) -> list[dict[str, Any]]:
     return records
 
 
-def fresh_database(server_url: str, name: str) -> str:
-    admin = server_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url: str = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    upgrade_head(url)
-    engine = db_engine.make_engine(url)
-    with Session(engine) as session, session.begin():
-        seed_reference(session)
-    engine.dispose()
-    return url
-
-
 def publish_in_stages(url: str, lang: str, view: str, processes: int | None,
                       out: Path) -> float:
     """What `cna publish` does, in this process, printing each stage's seconds."""
@@ -159,7 +140,7 @@ def main() -> None:
         local.start()
         server_url = local.url()
     try:
-        url = fresh_database(server_url, f"cna_bench_publish_{len(records)}")
+        url = bench.fresh_database(server_url, f"cna_bench_publish_{len(records)}")
         t0 = time.perf_counter()
         bench.load(url, records)
         print(f"[{len(records)}] loaded in {time.perf_counter() - t0:.1f}s", flush=True)
