@@ -32,9 +32,9 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,8 +48,14 @@ sys.path.insert(0, str(ROOT))
 from app.access.principal import Role  # noqa: E402
 from app.access.service import create_key  # noqa: E402
 from app.db import engine as db_engine  # noqa: E402
-from app.db.local_postgres import LocalPostgres, embedded_bin_dir  # noqa: E402
-from bench.search import free_port, fresh_database, from_dataset, generate, load  # noqa: E402
+from bench.search import (  # noqa: E402
+    free_port,
+    fresh_database,
+    from_dataset,
+    generate,
+    load,
+    postgres_server,
+)
 
 GOAL = 1.5
 HEALTHZ = "/healthz"
@@ -232,14 +238,8 @@ def main() -> None:
     args = parser.parse_args()
 
     records = from_dataset(args.dataset) if args.dataset else generate(args.size)
-    local: LocalPostgres | None = None
-    server_url = os.environ.get("DATABASE_URL")
-    if not server_url:
-        local = LocalPostgres(bin_dir=Path(embedded_bin_dir()),
-                              data_dir=Path(tempfile.mkdtemp(prefix="cna-bench-pg-")),
-                              durable=False)
-        local.start()
-        server_url = local.url()
+    servers = ExitStack()  # closed in the finally below
+    server_url = servers.enter_context(postgres_server())
     server = None
     try:
         url, key = prepare_database(server_url, records)
@@ -263,8 +263,7 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait(10)
-        if local is not None:
-            local.destroy()
+        servers.close()
 
 
 if __name__ == "__main__":

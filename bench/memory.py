@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +33,11 @@ sys.path.insert(0, str(ROOT))
 
 
 def search_bench() -> Any:
-    """bench/search.py as a module (its name would shadow the ``search`` package)."""
-    import importlib.util
+    """bench/search.py, imported by its package path (as bench/conditional.py does), so
+    that its name does not shadow the ``search`` package."""
+    from bench import search as bench_search
 
-    spec = importlib.util.spec_from_file_location("bench_search", ROOT / "bench" / "search.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_search
 
 
 def deep_size(obj: Any, seen: set[int]) -> int:
@@ -158,16 +156,9 @@ def main() -> None:
     if args.worker:
         worker(args.worker[0], args.worker[1], not args.no_breakdown)
         return
-    from app.db.local_postgres import LocalPostgres, embedded_bin_dir
 
-    local: LocalPostgres | None = None
-    server_url = os.environ.get("DATABASE_URL")
-    if not server_url:
-        local = LocalPostgres(bin_dir=Path(embedded_bin_dir()),
-                              data_dir=Path(tempfile.mkdtemp(prefix="cna-bench-pg-")),
-                              durable=False)
-        local.start()
-        server_url = local.url()
+    servers = ExitStack()  # closed in the finally below
+    server_url = servers.enter_context(search_bench().postgres_server())
     mib = 2**20
     try:
         for n in args.sizes:
@@ -207,8 +198,7 @@ def main() -> None:
                       f"{spread('build_s')} s; p50 {spread('p50')} ms; p95 {spread('p95')}"
                       f" ms; p99 {spread('p99')} ms", flush=True)
     finally:
-        if local is not None:
-            local.destroy()
+        servers.close()
 
 
 if __name__ == "__main__":

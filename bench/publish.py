@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -38,7 +39,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.db import engine as db_engine  # noqa: E402
-from app.db.local_postgres import LocalPostgres, embedded_bin_dir  # noqa: E402
 
 GOAL_SECONDS = 120.0
 
@@ -131,14 +131,8 @@ def main() -> None:
     bench = _search_bench()
     records = (from_dataset(args.dataset) if args.dataset
                else printable(bench.generate(args.size)))
-    local: LocalPostgres | None = None
-    server_url = os.environ.get("DATABASE_URL")
-    if not server_url:
-        local = LocalPostgres(bin_dir=Path(embedded_bin_dir()),
-                              data_dir=Path(tempfile.mkdtemp(prefix="cna-bench-pg-")),
-                              durable=False)
-        local.start()
-        server_url = local.url()
+    servers = ExitStack()  # closed in the finally below
+    server_url = servers.enter_context(bench.postgres_server())
     try:
         url = bench.fresh_database(server_url, f"cna_bench_publish_{len(records)}")
         t0 = time.perf_counter()
@@ -164,8 +158,7 @@ def main() -> None:
             pages = len(PdfReader(out).pages)
             size_mb = out.stat().st_size / 2**20
     finally:
-        if local is not None:
-            local.destroy()
+        servers.close()
     print()
     print(f"cna publish --lang {args.lang} --view {args.view}: {len(records)} records, "
           f"{pages} pages, {size_mb:.1f} MiB in {elapsed:.1f}s "

@@ -37,6 +37,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -280,6 +282,24 @@ def drive(base: str, path: str, params: list[dict[str, Any]], duration: float,
             "mean": statistics.fmean(latencies) * 1000 if latencies else 0.0}
 
 
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """The URL of DATABASE_URL's server, or of a throwaway embedded PostgreSQL destroyed
+    on exit.  The other bench scripts use it too."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        yield url
+        return
+    local = LocalPostgres(bin_dir=Path(embedded_bin_dir()),
+                          data_dir=Path(tempfile.mkdtemp(prefix="cna-bench-pg-")),
+                          durable=False)
+    local.start()
+    try:
+        yield local.url()
+    finally:
+        local.destroy()
+
+
 def fresh_database(server_url: str, name: str) -> str:
     """A new database ``name`` on the server (dropped first if it exists), migrated and
     holding the reference data: its URL.  The other bench scripts use it too."""
@@ -432,14 +452,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1,
                         help="server starts per dataset (the spread is printed)")
     args = parser.parse_args()
-    local: LocalPostgres | None = None
-    server_url = os.environ.get("DATABASE_URL")
-    if not server_url:
-        local = LocalPostgres(bin_dir=Path(embedded_bin_dir()),
-                              data_dir=Path(tempfile.mkdtemp(prefix="cna-bench-pg-")),
-                              durable=False)
-        local.start()
-        server_url = local.url()
+    servers = ExitStack()  # closed in the finally below
+    server_url = servers.enter_context(postgres_server())
     try:
         if args.dataset:
             datasets = [("dataset", from_dataset(args.dataset))]
@@ -448,8 +462,7 @@ def main() -> None:
         results = [run_size(server_url, label, records, args.duration, args.runs)
                    for label, records in datasets]
     finally:
-        if local is not None:
-            local.destroy()
+        servers.close()
     print()
     print(f"{'size':>7} {'run':>3} {'endpoint':<38} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
           f"{'p99 ms':>8} {'CPU ms/req':>10} {'errors':>6}")
