@@ -21,7 +21,10 @@ in turn, so that all of them are measured under the same load:
 Records are taken in turn from a sample of ``--ids`` ids.  Requests carry a network key
 (full view) unless ``--anonymous``.  It prints p50/p95/p99 and the mean of each, the ratio
 of each mean to ``/healthz``'s mean in the same run, the spread of that ratio over the
-runs, and PASS/FAIL against the goal (at most 1.5x).
+runs, and PASS/FAIL against the goal (at most 1.5x).  Then, less sensitive to what else
+the machine is doing, the server process's CPU time per request of each kind (user and
+system, from /proc, over ``--cpu-requests`` requests asked one after another) against
+``/healthz``'s; PostgreSQL's own CPU is not in it.
 """
 
 from __future__ import annotations
@@ -181,6 +184,37 @@ def drive(base: str, auth: dict[str, str], kinds: list[Probe], clients: int,
     return timings
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process, all its threads, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_request(base: str, auth: dict[str, str], kinds: list[Probe], pid: int,
+                    count: int) -> dict[str, float]:
+    """The server's CPU milliseconds per request of each kind, ``count`` asked in a row."""
+    spent = {}
+    with httpx.Client(base_url=base, headers=auth, timeout=30) as http:
+        for probe in kinds:
+            before = process_cpu_seconds(pid)
+            for turn in range(count):
+                path, headers = probe.requests[turn % len(probe.requests)]
+                if http.get(path, headers=headers).status_code != probe.status:
+                    raise SystemExit(f"{probe.label}: unexpected status for {path}")
+            spent[probe.label] = (process_cpu_seconds(pid) - before) * 1000 / count
+    return spent
+
+
+def report_cpu(kinds: list[Probe], runs: list[dict[str, float]]) -> None:
+    print(f"\nserver CPU per request (ms), {len(runs)} run(s); ratio = against /healthz's "
+          f"in the same run")
+    for probe in kinds:
+        values = [run[probe.label] for run in runs]
+        ratios = [run[probe.label] / run[HEALTHZ] for run in runs]
+        print(f"{probe.label:<24} {statistics.median(values):>7.3f} ms  median "
+              f"{statistics.median(ratios):.2f}x (runs {min(ratios):.2f}-{max(ratios):.2f}x)")
+
+
 def summary(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
 
@@ -233,6 +267,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per client count (default 3)")
     parser.add_argument("--ids", type=int, default=200,
                         help="records asked for, taken in turn (default 200)")
+    parser.add_argument("--cpu-requests", type=int, default=1000,
+                        help="requests of each kind for the server CPU figures, 0 for none "
+                             "(default 1000)")
     parser.add_argument("--anonymous", action="store_true",
                         help="ask without a key (the public view)")
     args = parser.parse_args()
@@ -257,6 +294,9 @@ def main() -> None:
         for clients in args.clients:
             runs = [drive(base, auth, kinds, clients, args.duration) for _ in range(args.runs)]
             verdicts += report(clients, kinds, runs)
+        if args.cpu_requests:
+            report_cpu(kinds, [cpu_per_request(base, auth, kinds, server.pid, args.cpu_requests)
+                               for _ in range(args.runs)])
         print(f"\nload after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
               f"{sum(verdicts)} of {len(verdicts)} PASS")
     finally:
