@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import orjson
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 _engine: Engine | None = None
@@ -20,10 +23,35 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def is_quiet(dbapi_connection: Any) -> bool:
+    """Whether an idle connection has nothing to read.  A server that restarted, or ended
+    the session, has closed the socket or written why before it did; either makes the
+    socket readable, which a poll with no timeout tells without a round trip."""
+    if dbapi_connection.closed:
+        return False
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
+    return not poller.poll(0)
+
+
+def check_on_checkout(engine: Engine) -> None:
+    """Check each connection the pool hands out without a round trip, instead of a ping
+    per checkout.  An idle connection has nothing to read; one whose socket is readable
+    was closed by the server (a restart, a terminated session), so the pool drops it and
+    hands out a new one, and no request meets it.  One of the pool's connections found
+    so after a restart leaves the others to be found out in turn, each at its checkout."""
+
+    def check(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
+        if not is_quiet(dbapi_connection):
+            raise DisconnectionError("the database closed the connection")
+
+    event.listen(engine, "checkout", check)
+
+
 def make_engine(url: str) -> Engine:
-    return create_engine(
+    engine = create_engine(
         normalise_url(url),
-        pool_pre_ping=True,
+        pool_pre_ping=False,  # check_on_checkout below
         pool_size=10,
         max_overflow=20,
         pool_timeout=10,
@@ -40,6 +68,8 @@ def make_engine(url: str) -> Engine:
         # times faster than the standard library on whole records.
         json_deserializer=orjson.loads,
     )
+    check_on_checkout(engine)
+    return engine
 
 
 def configure_engine(url: str) -> Engine:
