@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from app.access.principal import Role
-from app.access.service import create_key
+from app.access.service import create_key, revoke_key
 from app.authorities.models import Authority
 from app.db import engine as db_engine
 from app.reference.data import ReferenceData
@@ -187,3 +187,64 @@ def test_the_cheap_and_the_full_path_give_the_same_feed_etag(
     # A cursor ahead of the log is still refused, with or without a validator.
     ahead = conditional(client, "/v1/changes?after=999999", "*")
     assert ahead.status_code == 422
+
+
+@contextmanager
+def round_trips() -> Iterator[list[tuple[str, bool]]]:
+    """Each statement the application sends while the block runs, and whether its
+    connection was in autocommit (else the driver sent a ``BEGIN`` before it, and a
+    ``ROLLBACK`` or ``COMMIT`` follows)."""
+    seen: list[tuple[str, bool]] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append((statement, bool(conn.connection.dbapi_connection.autocommit)))
+
+    engine = db_engine.get_engine()
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def test_a_304_is_one_statement_outside_a_transaction_with_a_key_or_without(
+        quiet_client: TestClient, session: Session, bra: Authority) -> None:
+    client = quiet_client
+    network = bearer(create_key(session, Role.network)[0])
+    session.commit()
+    for suffix, accept in RECORD_FORMS:
+        path = f"/v1/authorities/{bra.id}{suffix}"
+        for caller in ({}, network):
+            etag = client.get(path, headers={**accept, **caller}).headers["etag"]
+            with round_trips() as seen:
+                again = conditional(client, path, etag, {**accept, **caller})
+            assert again.status_code == 304
+            assert len(seen) == 1 and seen[0][1], (path, caller, seen)
+            # With a key, the key and the record's stamp are read in that one statement.
+            assert "api_keys" in seen[0][0] if caller else "api_keys" not in seen[0][0]
+            assert "authorities" in seen[0][0]
+
+
+def test_a_key_revoked_between_two_304s_gets_401_on_the_second(
+        client: TestClient, session: Session, bra: Authority) -> None:
+    key = create_key(session, Role.network)[0]
+    session.commit()
+    for suffix, accept in RECORD_FORMS:
+        path = f"/v1/authorities/{bra.id}{suffix}"
+        etag = client.get(path, headers={**accept, **bearer(key)}).headers["etag"]
+        assert conditional(client, path, etag, {**accept, **bearer(key)}).status_code == 304
+    revoke_key(session, key)
+    session.commit()
+    for suffix, accept in RECORD_FORMS:
+        path = f"/v1/authorities/{bra.id}{suffix}"
+        refused = conditional(client, path, '"1-full"', {**accept, **bearer(key)})
+        assert refused.status_code == 401, path
+        assert refused.headers["content-type"] == "application/problem+json"
+
+
+def test_a_malformed_id_with_a_validator_and_a_key_is_a_422(
+        client: TestClient, keys: dict[str, str]) -> None:
+    for path in ("/v1/authorities/not-an-id", "/v1/authorities/not-an-id.vcf"):
+        response = conditional(client, path, "*", bearer(keys["secretariat"]))
+        assert response.status_code == 422, path
+        assert response.headers["content-type"] == "application/problem+json"

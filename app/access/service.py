@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import Subquery, or_, outerjoin, true, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.access.keys import digest, generate_key, matches, split_key
@@ -16,6 +18,7 @@ from app.accounts.models import Account
 from app.accounts.service import may_act
 from app.core.inputs import as_utc
 from app.core.problems import Problem
+from app.db.reads import rows_of_one_statement
 
 # last_used_at is written at most this often per key, so reads stay read-only.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -85,32 +88,58 @@ def _unauthorized(detail: str) -> Problem:
     return Problem(status=401, detail=detail, headers={"WWW-Authenticate": "Bearer"})
 
 
+KEY_CHECK_COLUMNS = (col(ApiKey.id), col(ApiKey.prefix), col(ApiKey.digest), col(ApiKey.role),
+                     col(ApiKey.countries), col(ApiKey.expires_at), col(ApiKey.revoked_at),
+                     col(ApiKey.last_used_at), col(ApiKey.account_id))
+
+
 def authenticate(session: Session, key: str) -> Principal:
     """The principal of a presented key, or a 401 problem (same answer for any bad key)."""
+    return authenticate_beside(session, key, None)[0]
+
+
+def authenticate_beside(session: Session, key: str,
+                        beside: Subquery | None) -> tuple[Principal, tuple[Any, ...]]:
+    """The principal of a presented key, or a 401 problem (same answer for any bad key);
+    and the values of ``beside``, a read of at most one row the caller needs next, made in
+    the same statement (each value None when it finds no row; none without ``beside``).
+
+    The key's row is read as plain columns in one statement with no transaction of its
+    own (``rows_of_one_statement``: a request's new session), so a request that needs
+    nothing more, such as a ``304``, pays one round trip for both.  The session is then
+    without a transaction, unless the key is a personal one (its account is read in one).
+    """
     prefix = split_key(key)
-    row = None
+    rows = []
     if prefix is not None:
-        row = session.scalars(select(ApiKey).where(col(ApiKey.prefix) == prefix)).one_or_none()
+        statement = sa_select(*KEY_CHECK_COLUMNS)
+        if beside is not None:
+            statement = sa_select(*KEY_CHECK_COLUMNS, *beside.c).select_from(
+                outerjoin(ApiKey, beside, true()))
+        rows = rows_of_one_statement(session, statement.where(col(ApiKey.prefix) == prefix))
     # Compare even when no row matched, so timing does not tell which prefixes exist.
-    stored = row.digest if row is not None else digest("cna_00000000_" + "x" * 43)
-    if not matches(key, stored) or row is None:
+    stored = rows[0][2] if rows else digest("cna_00000000_" + "x" * 43)
+    if not matches(key, stored) or not rows:
         raise _unauthorized("the API key is not valid")
+    (key_id, key_prefix, _, role, countries, expires_at, revoked_at, last_used_at,
+     account_id) = rows[0][:len(KEY_CHECK_COLUMNS)]
     now = datetime.now(UTC)
-    if row.revoked_at is not None:
+    if revoked_at is not None:
         raise _unauthorized("the API key has been revoked")
-    if row.expires_at is not None and row.expires_at <= now:
+    if expires_at is not None and expires_at <= now:
         raise _unauthorized("the API key has expired")
-    if row.account_id is not None:  # a personal key lives only while its account may act
-        account = session.get(Account, row.account_id)
+    if account_id is not None:  # a personal key lives only while its account may act
+        account = session.get(Account, account_id)
         if account is None or not may_act(session, account):
             raise _unauthorized("the API key's account may not act any more")
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+    if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
         session.execute(
-            update(ApiKey).where(col(ApiKey.id) == row.id)
+            update(ApiKey).where(col(ApiKey.id) == key_id)
             .where(or_(col(ApiKey.last_used_at).is_(None),
                        col(ApiKey.last_used_at) < now - LAST_USED_RESOLUTION))
             .values(last_used_at=now)
         )
         session.commit()
-    return Principal(role=Role(row.role), key_id=row.id, key_prefix=row.prefix,
-                     countries=frozenset(row.countries) if row.countries else None)
+    principal = Principal(role=Role(role), key_id=key_id, key_prefix=key_prefix,
+                          countries=frozenset(countries) if countries else None)
+    return principal, rows[0][len(KEY_CHECK_COLUMNS):]

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Hashable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi import Path as FastAPIPath
 from pydantic import BaseModel, Field
+from sqlalchemy import Subquery
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from app.access.policy import readers, rule
+from app.access.policy import read_beside, readers, rule
 from app.access.principal import Principal, Role
 from app.api.deps import SessionDep
 from app.api.responses import json_headers, json_response, next_link, not_modified
@@ -92,15 +94,30 @@ def _visible_authority(session: Session, authority_id: uuid.UUID,
 RECORD_VARY = {"Vary": "Accept, Accept-Language, Authorization"}
 
 
-def _not_modified(request: Request, session: Session, authority_id: uuid.UUID,
-                  principal: Principal, as_vcard: bool) -> Response | None:
+def _stamp_beside(request: Request) -> tuple[Hashable, Subquery] | None:
+    """For a request with a validator, the record's stamp read in the statement that
+    checks the caller's key (``readers(..., beside=...)``)."""
+    if not request.headers.get("if-none-match"):
+        return None
+    try:
+        authority_id = uuid.UUID(request.path_params["authority_id"])
+    except (KeyError, ValueError):
+        return None  # the route's own parameter check answers
+    return ("version stamp", authority_id), service.version_stamp_read(authority_id)
+
+
+async def _not_modified(request: Request, session: Session, authority_id: uuid.UUID,
+                        principal: Principal, as_vcard: bool) -> Response | None:
     """The 304 for a client whose copy is current, decided from the record's version and
     country alone, before anything is loaded or rendered; None when the request carries
     no validator or an old one.  An unknown record, or one outside the caller's scope, is
-    a 404 here as on the full path: a validator never tells that a record exists."""
+    a 404 here as on the full path: a validator never tells that a record exists.  With a
+    key, the stamp was read with the key (no hand-off to a worker thread of its own)."""
     if not request.headers.get("if-none-match"):
         return None
-    stamp = service.version_stamp(session, authority_id)
+    values = read_beside(request, ("version stamp", authority_id))
+    stamp = (service.stamp_of(values) if values is not None
+             else await run_in_threadpool(service.version_stamp, session, authority_id))
     if stamp is None or not principal.may_see_country(stamp.country):
         raise not_found(f"authority {authority_id}")
     if as_vcard:
@@ -110,42 +127,53 @@ def _not_modified(request: Request, session: Session, authority_id: uuid.UUID,
     return not_modified(request, headers["ETag"], headers)
 
 
-@router.get("/{authority_id}.vcf", response_class=Response,
-            responses={200: {"content": {vcard.MEDIA_TYPE: {}},
-                             "description": "RFC 6350 vCard 4.0"},
-                       **problem_responses(404, 422), 304: {"description": "Not modified"}})
-def get_authority_vcard(
-    request: Request,
-    session: SessionDep,
-    authority_id: uuid.UUID,
-    principal: Principal = readers("GET", "/v1/authorities/{authority_id}.vcf"),
-) -> Response:
-    """One record as a vCard 4.0 contact card, in the caller's view."""
-    cheap = _not_modified(request, session, authority_id, principal, as_vcard=True)
-    if cheap is not None:
-        return cheap
+def _vcard_in_full(request: Request, session: Session, authority_id: uuid.UUID,
+                   principal: Principal) -> Response:
     authority = _visible_authority(session, authority_id, principal)
     return vcard.vcard_response(request, session, authority, principal)
 
 
-@router.get("/{authority_id}", response_model=AuthorityOut,
-            responses={**problem_responses(404, 422), 304: {"description": "Not modified"}})
-def get_authority(
+def _record_in_full(request: Request, session: Session, authority_id: uuid.UUID,
+                    principal: Principal) -> Response:
+    authority = _visible_authority(session, authority_id, principal)
+    return json_response(request, view_of(render(authority), principal.view),
+                         etag=record_etag(authority.version, principal), headers=RECORD_VARY)
+
+
+@router.get("/{authority_id}.vcf", response_class=Response,
+            responses={200: {"content": {vcard.MEDIA_TYPE: {}},
+                             "description": "RFC 6350 vCard 4.0"},
+                       **problem_responses(404, 422), 304: {"description": "Not modified"}})
+async def get_authority_vcard(
     request: Request,
     session: SessionDep,
     authority_id: uuid.UUID,
-    principal: Principal = readers("GET", "/v1/authorities/{authority_id}"),
+    principal: Principal = readers("GET", "/v1/authorities/{authority_id}.vcf",
+                                   beside=_stamp_beside),
+) -> Response:
+    """One record as a vCard 4.0 contact card, in the caller's view."""
+    cheap = await _not_modified(request, session, authority_id, principal, as_vcard=True)
+    if cheap is not None:
+        return cheap
+    return await run_in_threadpool(_vcard_in_full, request, session, authority_id, principal)
+
+
+@router.get("/{authority_id}", response_model=AuthorityOut,
+            responses={**problem_responses(404, 422), 304: {"description": "Not modified"}})
+async def get_authority(
+    request: Request,
+    session: SessionDep,
+    authority_id: uuid.UUID,
+    principal: Principal = readers("GET", "/v1/authorities/{authority_id}",
+                                   beside=_stamp_beside),
 ) -> Response:
     """One record in the caller's view, with an ETag."""
     as_vcard = vcard.wants_vcard(request)  # Accept: text/vcard
-    cheap = _not_modified(request, session, authority_id, principal, as_vcard=as_vcard)
+    cheap = await _not_modified(request, session, authority_id, principal, as_vcard=as_vcard)
     if cheap is not None:
         return cheap
-    authority = _visible_authority(session, authority_id, principal)
-    if as_vcard:
-        return vcard.vcard_response(request, session, authority, principal)
-    return json_response(request, view_of(render(authority), principal.view),
-                         etag=record_etag(authority.version, principal), headers=RECORD_VARY)
+    in_full = _vcard_in_full if as_vcard else _record_in_full
+    return await run_in_threadpool(in_full, request, session, authority_id, principal)
 
 
 

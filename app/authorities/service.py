@@ -14,7 +14,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, exists, func, tuple_
+from sqlalchemy import Subquery, and_, exists, func, tuple_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
@@ -187,13 +187,26 @@ class VersionStamp:
     country: str
 
 
+def version_stamp_read(authority_id: uuid.UUID) -> Subquery:
+    """The record's version and country as a subquery of at most one row, for a statement
+    that reads something else too (``app/access/policy.py``'s read beside a key check)."""
+    return (sa_select(col(Authority.version), col(Authority.country))
+            .where(col(Authority.id) == authority_id).subquery("version_stamp"))
+
+
+def stamp_of(values: tuple[Any, ...]) -> VersionStamp | None:
+    """The stamp in the values of ``version_stamp_read``; None for no such record."""
+    version, country = values
+    return None if version is None else VersionStamp(version=version, country=country)
+
+
 def version_stamp(session: Session, authority_id: uuid.UUID) -> VersionStamp | None:
     """The record's version and country: one row of two columns, no child rows, in one
     round trip; the session is left without a transaction."""
     rows = rows_of_one_statement(session, sa_select(col(Authority.version),
                                                     col(Authority.country))
                                  .where(col(Authority.id) == authority_id))
-    return VersionStamp(version=rows[0][0], country=rows[0][1]) if rows else None
+    return stamp_of(rows[0]) if rows else None
 
 
 @dataclass
