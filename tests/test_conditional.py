@@ -248,3 +248,26 @@ def test_a_malformed_id_with_a_validator_and_a_key_is_a_422(
         response = conditional(client, path, "*", bearer(keys["secretariat"]))
         assert response.status_code == 422, path
         assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_the_feed_at_its_head_is_one_statement_outside_a_transaction_with_a_key_or_without(
+        quiet_client: TestClient, session: Session, reference: ReferenceData,
+        bra: Authority) -> None:
+    client = quiet_client
+    network = bearer(create_key(session, Role.network)[0])
+    session.commit()
+    for caller in ({}, network):
+        head = head_of(client, caller)
+        empty = client.get("/v1/changes", params={"after": head}, headers=caller)
+        with round_trips() as seen:
+            again = conditional(client, f"/v1/changes?after={head}", empty.headers["etag"],
+                                caller)
+        assert again.status_code == 304
+        assert len(seen) == 1 and seen[0][1], (caller, seen)
+        assert "api_keys" in seen[0][0] if caller else "api_keys" not in seen[0][0]
+    # The head read beside the key is the log's: a change makes the same validator stale.
+    stale = client.get("/v1/changes", params={"after": head_of(client, network)},
+                       headers=network).headers["etag"]
+    store(session, reference, make_record(notes={"en": "Newer."}))
+    fresh = conditional(client, f"/v1/changes?after={head}", stale, network)
+    assert fresh.status_code == 200 and len(fresh.json()["items"]) == 1

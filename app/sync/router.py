@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Hashable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from sqlalchemy import Subquery
 from starlette.concurrency import run_in_threadpool
 
-from app.access.policy import readers
+from app.access.policy import read_beside, readers
 from app.access.principal import Principal
 from app.api.deps import SessionDep
 from app.api.responses import etag_matches, json_headers, json_response, not_modified
@@ -29,6 +31,11 @@ NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified (If-None-Match)"}}
 
 
+def _head_beside(request: Request) -> tuple[Hashable, Subquery] | None:
+    """The head of the log, read in the statement that checks the caller's key."""
+    return "feed head", service.head_read()
+
+
 @router.get("/v1/changes", response_model=FeedPage,
             responses={**problem_responses(401, 403, 422), **NOT_MODIFIED})
 async def changes(
@@ -40,7 +47,7 @@ async def changes(
     wait: Annotated[float, Query(ge=0, le=service.MAX_WAIT_SECONDS,
                                  description="Long poll: seconds to wait for a change when "
                                              "nothing is new")] = 0,
-    principal: Principal = readers("GET", "/v1/changes"),
+    principal: Principal = readers("GET", "/v1/changes", beside=_head_beside),
 ) -> Response:
     """Every committed change exactly once, in commit order, each with the record at that
     version in the caller's view.  A `withdraw` entry is a tombstone."""
@@ -48,8 +55,11 @@ async def changes(
     view, scope = principal.view, principal.read_scope
     if wait == 0 or request.headers.get("if-none-match"):
         # The head alone tells the page's validator, and whether the page is empty: a
-        # client that is up to date costs one short query, no snapshot and no page.
-        top = await run_in_threadpool(service.head_in_one_read, session)
+        # client that is up to date costs one short query, no snapshot and no page (with
+        # a key, the statement that checked it).
+        values = read_beside(request, "feed head")
+        top = (int(values[0]) if values is not None
+               else await run_in_threadpool(service.head_in_one_read, session))
         service.check_cursor(start, top)
         etag = service.feed_etag(start, top, limit, view, scope)
         if top > start or wait == 0:  # a long poll at the head waits for news instead

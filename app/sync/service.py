@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, Integer, Subquery, column, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -64,12 +64,18 @@ def _begin_snapshot(session: Session) -> None:
                                           "postgresql_readonly": True})
 
 
-_HEAD_SQL = "SELECT coalesce(max(seq), 0) FROM changes"
+_HEAD_SQL = "SELECT coalesce(max(seq), 0) AS head FROM changes"
 
 
 def head(session: Session) -> int:
     """The highest ``seq`` visible in the session's snapshot (0 for an empty log)."""
     return int(session.execute(text(_HEAD_SQL)).scalar_one())
+
+
+def head_read() -> Subquery:
+    """The highest committed ``seq`` as a subquery of one row, for a statement that reads
+    something else too (``app/access/policy.py``'s read beside a key check)."""
+    return text(_HEAD_SQL).columns(column("head", Integer)).subquery("feed_head")
 
 
 def head_in_one_read(session: Session) -> int:
