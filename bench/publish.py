@@ -14,15 +14,23 @@ the wall time from start to the renamed PDF is compared with the goal (2 minutes
 With ``--stages`` the same steps run in this process instead (read the snapshot, lay out,
 write the file atomically, as the command does) and each stage's seconds are printed:
 the serial ones in this process, and each part's layout, wait and drawing in its own.
+
+With ``--part-entries N`` no document is published: the first States holding N entries
+are laid out and drawn as one body part, in this process, ``--rounds`` times, and the CPU
+time per entry (``time.process_time``: less at the mercy of other jobs than the wall
+clock) of the HTML, the layout and the drawing is printed, the least and the median of
+the rounds.  It is the figure to compare changes to the template or the print CSS by.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -117,6 +125,51 @@ def publish_in_stages(url: str, lang: str, view: str, processes: int | None,
     return time.perf_counter() - started
 
 
+def part_cpu(url: str, lang: str, view: str, entries: int, rounds: int) -> None:
+    """The first States holding ``entries`` entries laid out and drawn as one body part,
+    ``rounds`` times, in this process; the CPU milliseconds per entry of each step."""
+    from dataclasses import replace
+
+    from app.authorities.documents import View
+    from app.publications import parallel, service
+
+    engine = db_engine.make_engine(url)
+    try:
+        directory = service.read_directory(
+            engine, service.PublicationQuery(lang=lang, view=View(view)))
+    finally:
+        engine.dispose()
+    states: list[service.StateSection] = []
+    count = 0
+    for state in directory.states:
+        if count >= entries:
+            break
+        states.append(state)
+        count += sum(len(group.entries) for group in state.groups)
+    part = replace(directory, states=states)
+    gc.disable()  # as in a part's own process
+    steps: dict[str, list[float]] = {"HTML": [], "layout": [], "drawing": [], "all": []}
+    pages = 0
+    for _ in range(rounds):
+        started = time.process_time()
+        html = service.render_html(part, part="body", with_annex=False)
+        written = time.process_time()
+        document = parallel._document(html, parallel.BODY_CSS)
+        laid_out = time.process_time()
+        document.write_pdf()
+        drawn = time.process_time()
+        pages = len(document.pages)
+        for step, seconds in (("HTML", written - started), ("layout", laid_out - written),
+                              ("drawing", drawn - laid_out), ("all", drawn - started)):
+            steps[step].append(1000 * seconds / max(1, count))
+        del document
+        gc.collect()
+    print(f"one part of {count} entries ({len(states)} States, {pages} pages), "
+          f"{rounds} round(s), CPU ms per entry (least / median):")
+    for step, values in steps.items():
+        print(f"  {step:8s} {min(values):6.2f} / {statistics.median(values):6.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=10_000, help="records to generate")
@@ -127,6 +180,11 @@ def main() -> None:
     parser.add_argument("--stages", action="store_true",
                         help="run in this process and print each stage's seconds")
     parser.add_argument("--processes", type=int, help="as `cna publish --processes`")
+    parser.add_argument("--part-entries", type=int,
+                        help="lay out one part of this many entries in this process, "
+                             "and print its CPU time per entry, instead of publishing")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="with --part-entries: how many times")
     args = parser.parse_args()
     bench = _search_bench()
     records = (from_dataset(args.dataset) if args.dataset
@@ -138,6 +196,9 @@ def main() -> None:
         t0 = time.perf_counter()
         bench.load(url, records)
         print(f"[{len(records)}] loaded in {time.perf_counter() - t0:.1f}s", flush=True)
+        if args.part_entries:
+            part_cpu(url, args.lang, args.view, args.part_entries, max(1, args.rounds))
+            return
         with tempfile.TemporaryDirectory(prefix="cna-bench-publish-") as work:
             out = args.keep or Path(work) / "directory.pdf"
             env = {**os.environ, "DATABASE_URL": url.replace("postgresql+psycopg://",
