@@ -1024,7 +1024,7 @@ class Holder:
         self._thread: threading.Thread | None = None
         self._catch_up_lock = threading.Lock()
         self.last_check = 0.0
-        self.render_cache: OrderedDict[tuple[uuid.UUID, int, str], str] = OrderedDict()
+        self.render_cache: OrderedDict[tuple[uuid.UUID, int, str], bytes] = OrderedDict()
         self._render_lock = threading.Lock()
         self.warm_with: tuple[Any, Any] | None = None  # (view, render) once built
         self.warmed = threading.Event()
@@ -1199,10 +1199,10 @@ class Holder:
 
     def rendered(self, conn_session: Any | None, keys: list[tuple[uuid.UUID, int]],
                  view: Any, render: Any) \
-            -> dict[uuid.UUID, tuple[str, dict[str, Any] | None]] | None:
+            -> dict[uuid.UUID, tuple[bytes, dict[str, Any] | None]] | None:
         """JSON of each ``(id, version)`` revision in ``view`` (one query for misses;
         without a session, None when any is missing)."""
-        out: dict[uuid.UUID, tuple[str, dict[str, Any] | None]] = {}
+        out: dict[uuid.UUID, tuple[bytes, dict[str, Any] | None]] = {}
         missing: list[tuple[uuid.UUID, int]] = []
         with self._render_lock:
             for key in keys:

@@ -15,3 +15,10 @@ def compact_json(value: Any) -> bytes:
 
 def compact_json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
+
+
+def compact_json_kept(value: Any) -> bytes:
+    """As ``compact_json``, for bytes held long (caches): orjson's bytes keep the spare
+    room of the buffer they were written in, several KiB each; a copy holds only the
+    JSON."""
+    return bytes(memoryview(orjson.dumps(value)))

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.access.principal import Principal
 from app.authorities.documents import View, view_of
-from app.core.jsonenc import compact_json_text
+from app.core.jsonenc import compact_json, compact_json_kept
 from app.core.problems import FieldError, Problem
 from app.core.settings import Settings
 from app.reference.service import cached_reference, resolve_filters
@@ -186,7 +186,7 @@ def search(session: Session, principal: Principal, query: SearchQuery, offset: i
     """One page of hits in the caller's view.  ``query.countries`` is already narrowed
     to what the caller may see (an empty list: nothing).
 
-    With ``raw``, each hit's record is given as its JSON text (``record_json``), ready
+    With ``raw``, each hit's record is given as its UTF-8 JSON (``record_json``, bytes), ready
     for ``page_json``."""
     query = replace(query, offset=offset)
     result = engine.search(query, session)
@@ -215,7 +215,7 @@ def hits_of(session: Session | None, principal: Principal, result: EngineResult,
         record = view_of(document, principal.view)
         hit: dict[str, Any] = {"matches": matched_fields(document, words, languages)}
         if raw:
-            hit["record_json"] = compact_json_text(record)
+            hit["record_json"] = compact_json(record)
         else:
             hit["record"] = record
         hits.append(hit)
@@ -264,7 +264,7 @@ def _query_of(principal: Principal, request: SearchRequest,
 
 def answer(session: Session, principal: Principal, request: SearchRequest,
            languages: list[str], engine: SearchEngine) -> dict[str, Any]:
-    """One page for ``request``, hits as JSON text (``page_json``).  It may read the
+    """One page for ``request``, hits as UTF-8 JSON (``page_json``).  It may read the
     database: call it from a worker thread."""
     resolved = resolve_filters(session, list(request.countries), request.type,
                                request.instrument)
@@ -308,14 +308,16 @@ async def answer_at_once(session: Session, principal: Principal, request: Search
     return _page_of(query, result, hits or [])
 
 
-def renderer(view: View) -> Callable[[dict[str, Any]], str]:
-    """A record as hits carry it: JSON text of its ``view``."""
-    def render(document: dict[str, Any]) -> str:
-        return compact_json_text(view_of(document, view))
+def renderer(view: View) -> Callable[[dict[str, Any]], bytes]:
+    """A record as hits carry it: the UTF-8 JSON of its ``view`` (bytes: a multilingual
+    record's text held as ``str`` takes two or four bytes a character, and the render
+    cache holds thousands of them)."""
+    def render(document: dict[str, Any]) -> bytes:
+        return compact_json_kept(view_of(document, view))
     return render
 
 
-def warm_up(settings: Settings) -> tuple[View, Callable[[dict[str, Any]], str]]:
+def warm_up(settings: Settings) -> tuple[View, Callable[[dict[str, Any]], bytes]]:
     """What the in-process index renders ahead at start: the view most searches ask for
     (the public one, unless public reading is off).  Rendering a record ahead also cuts
     the values its highlights are made of into words (``_word_spans``), as the first
@@ -324,7 +326,7 @@ def warm_up(settings: Settings) -> tuple[View, Callable[[dict[str, Any]], str]]:
     render = renderer(view)
     vocab = vocabulary()
 
-    def render_ahead(document: dict[str, Any]) -> str:
+    def render_ahead(document: dict[str, Any]) -> bytes:
         for _, value in highlighted_fields(document):
             _word_spans(value)
         for name in vocab.country_names.get(document["country"], ()):
@@ -417,9 +419,10 @@ def _memory_hits(session: Session | None, holder: memory.Holder, principal: Prin
 
 
 def page_json(page: dict[str, Any]) -> bytes:
-    """The page as JSON; records given as ``record_json`` are inserted as they are."""
-    hits = ",".join(
-        '{"record":' + (h["record_json"] if "record_json" in h else compact_json_text(h["record"]))
-        + ',"matches":' + compact_json_text(h["matches"]) + "}" for h in page["hits"])
-    rest = compact_json_text({k: v for k, v in page.items() if k != "hits"})
-    return ('{"hits":[' + hits + "]," + rest[1:]).encode()
+    """The page as JSON; records given as ``record_json`` (UTF-8 JSON) are inserted as
+    they are."""
+    hits = b",".join(
+        b'{"record":' + (h["record_json"] if "record_json" in h else compact_json(h["record"]))
+        + b',"matches":' + compact_json(h["matches"]) + b"}" for h in page["hits"])
+    rest = compact_json({k: v for k, v in page.items() if k != "hits"})
+    return b'{"hits":[' + hits + b"]," + rest[1:]
