@@ -13,19 +13,14 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, cast
-
-import meilisearch
-import requests
-from meilisearch.errors import (
-    MeilisearchApiError,
-    MeilisearchCommunicationError,
-    MeilisearchTimeoutError,
-)
-from meilisearch.models.task import Task
+from typing import TYPE_CHECKING, Any, cast
 
 from search.documents import dkey
 from search.engine import FACETS, EngineResult, EngineUnavailable, SearchQuery, index_settings
+
+if TYPE_CHECKING:
+    import meilisearch
+    from meilisearch.models.task import Task
 
 # How often a write's task is polled until it is finished.
 TASK_POLL_SECONDS = 0.02
@@ -50,6 +45,15 @@ class TaskFailed(MeiliError):
 @contextmanager
 def _engine_errors() -> Iterator[None]:
     """The official client's errors as the engine's."""
+    # The client and requests are imported where they are used: a process without
+    # MEILI_URL (the in-process index) never loads them (about 6 MiB).
+    import requests
+    from meilisearch.errors import (
+        MeilisearchApiError,
+        MeilisearchCommunicationError,
+        MeilisearchTimeoutError,
+    )
+
     try:
         yield
     except MeilisearchApiError as e:
@@ -86,6 +90,8 @@ class MeiliClient:
         can send a search without it (Meilisearch answers 415): each thread has its own."""
         client: meilisearch.Client | None = getattr(self._per_thread, "client", None)
         if client is None:
+            import meilisearch
+
             # requests takes float seconds; the client's annotation says int.
             client = meilisearch.Client(self.url, self.api_key,
                                         timeout=cast(int, self.timeout))

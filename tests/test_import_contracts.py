@@ -5,6 +5,7 @@ attached at start-up, once."""
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +80,36 @@ def test_importing_attaches_nothing_and_create_app_attaches_the_listener() -> No
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                           text=True, timeout=120, check=True)
     assert done.stdout.split() == ["False", "0", "True"]
+
+
+def test_a_started_app_without_meili_url_loads_no_meilisearch_cryptography_or_qr_codes() -> None:
+    # Each is megabytes of every API process (issue 17, goal 2), needed only by the
+    # Meilisearch engine, by a secret read back, or by a TOTP enrolment.
+    script = (
+        "import os, sys\n"
+        "os.environ.pop('MEILI_URL', None)\n"
+        "from app.main import create_app\n"
+        "from app.core.settings import get_settings\n"
+        "from app.search.engines import engine_from_settings\n"
+        "create_app()\n"
+        "print(type(engine_from_settings(get_settings())).__name__)\n"
+        "print(sorted(m for m in ('meilisearch', 'requests', 'cryptography', 'segno',\n"
+        "                         'weasyprint', 'pypdf') if m in sys.modules))\n")
+    env = {k: v for k, v in os.environ.items() if k != "MEILI_URL"}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=True, env=env)
+    assert done.stdout.split("\n")[:2] == ["MemoryEngine", "[]"]
+
+
+def test_the_meilisearch_client_and_a_secret_read_back_load_what_they_need() -> None:
+    script = (
+        "import sys\n"
+        "from search.meili import MeiliClient\n"
+        "from app.core import crypto\n"
+        "client = MeiliClient('http://127.0.0.1:9', timeout=0.5).client\n"
+        "print(type(client).__name__, 'requests' in sys.modules)\n"
+        "secret = crypto.encrypt('s', 'ctx', 'k' * 32)\n"
+        "print(crypto.decrypt(secret, 'ctx', 'k' * 32), 'cryptography' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=True)
+    assert done.stdout.split("\n")[:2] == ["Client True", "s True"]

@@ -23,8 +23,6 @@ from datetime import UTC, datetime
 from typing import Literal
 
 import pyotp
-import segno
-from cryptography.fernet import InvalidToken
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
@@ -138,6 +136,8 @@ def start_enrolment(session: Session, account: Account,
 
 
 def _enrolment(account: Account, secret: str) -> Enrolment:
+    import segno  # only enrolment draws a QR code
+
     uri = pyotp.TOTP(secret).provisioning_uri(name=account.email, issuer_name=ISSUER)
     qr = segno.make(uri, error="m")
     return Enrolment(secret=secret, otpauth_uri=uri, qr_svg_data_uri=qr.svg_data_uri(scale=4),
@@ -147,6 +147,8 @@ def _enrolment(account: Account, secret: str) -> Enrolment:
 def pending_enrolment(session: Session, account: Account) -> Enrolment | None:
     """The enrolment started and not confirmed yet, shown again to its own person (after
     a wrong code); None when there is none, or its seed cannot be decrypted."""
+    from cryptography.fernet import InvalidToken  # see app.core.crypto
+
     row = _row(session, account.id)
     if row is None or row.confirmed_at is not None:
         return None
@@ -266,6 +268,8 @@ def _accept_code(session: Session, account: Account, row: AccountTotp, code: str
 def _accept_totp(row: AccountTotp, code: str, now: datetime) -> bool:
     """Whether ``code`` is the code of a time step within the window that is later than
     the last one accepted; if so, that step becomes the last one accepted."""
+    from cryptography.fernet import InvalidToken  # see app.core.crypto
+
     if not TOTP_CODE.match(code):
         return False
     try:

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import base64
 import hashlib
-
-from cryptography.fernet import Fernet
+from typing import TYPE_CHECKING
 
 from app.core.settings import get_settings
 
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
+
 
 def _fernet(context: str, secret_key: str | None) -> Fernet:
+    # Imported here: cryptography's bindings are about 8 MiB of every API process, and
+    # most processes never read a secret back.
+    from cryptography.fernet import Fernet
+
     material = (secret_key or get_settings().secret_key).encode()
     key = hashlib.sha256(context.encode() + b":" + material).digest()
     return Fernet(base64.urlsafe_b64encode(key))
