@@ -4,6 +4,7 @@ it fills, and searches answer as they would without it."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -46,6 +47,9 @@ def test_the_warm_up_fills_the_render_cache_and_highlight_words_before_ready(
     assert len(ready_at_render) == len(docs) > 100
     assert not any(ready_at_render)  # every record rendered before the index was ready
     assert set(holder.render_cache) == {(d.id, d.version, "public") for d in docs}
+    # held as UTF-8 JSON of the public view, no contacts
+    for rendered in holder.render_cache.values():
+        assert isinstance(rendered, bytes) and "contacts" not in json.loads(rendered)
     # the values hits highlight were cut into words: asking again is a cache hit
     vocab = vocabulary()
     values = [value for d in docs for _, value in d.fields]
