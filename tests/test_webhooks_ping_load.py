@@ -144,8 +144,19 @@ def test_one_ping_per_endpoint_at_a_time_in_any_process(
     assert "409" in responses["responses"]
 
 
-def test_the_ping_client_is_closed_at_shutdown(db_url: str) -> None:
+def test_the_ping_client_is_made_by_the_first_ping_and_closed_at_shutdown(
+        db_url: str, silent: SilentReceiver) -> None:
     with TestClient(create_app()) as client:
         running: Any = client.app.state.webhook_pinger  # type: ignore[attr-defined]
-        assert not running.closed
-    assert running.closed
+        assert running._client is None, "no ping asked yet: no client (nor its TLS context)"
+        admin = key_for(Role.secretariat)
+        hook = subscribe(client, silent.url, admin)["id"]
+        answers: dict[str, httpx.Response] = {}
+        thread = ping_in_background(client, hook, admin, answers)
+        assert silent.wait_for(1)
+        silent.release()  # the ping ends: its connection is closed
+        thread.join(30)
+        made = running._client
+        assert answers[hook].status_code == 200
+        assert made is not None and not made.is_closed and not running.closed
+    assert running.closed and made.is_closed

@@ -17,7 +17,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
@@ -27,6 +27,9 @@ from starlette.concurrency import run_in_threadpool
 from app.access.principal import Principal
 from app.core.problems import Problem
 from app.webhooks import delivery, service
+
+if TYPE_CHECKING:
+    import httpx
 
 PING_SENDERS = 4
 PING_TIMEOUT_SECONDS = 5.0
@@ -55,8 +58,12 @@ class Pinger:
     def __init__(self, engine: Engine, send: delivery.Sender | None = None,
                  senders: int = PING_SENDERS, timeout: float | None = None) -> None:
         self._engine = engine
-        self._client = delivery.webhook_client(timeout or PING_TIMEOUT_SECONDS)
-        self._send = send or delivery.http_sender(self._client)
+        self._timeout = timeout or PING_TIMEOUT_SECONDS
+        # The client (its TLS context alone is over a megabyte) is made by the first ping:
+        # most processes are never asked for one.
+        self._client: httpx.Client | None = None
+        self._send = send
+        self._closed = False
         self._senders = senders
         self._pool = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="webhook-ping")
         self._lock = threading.Lock()
@@ -64,7 +71,14 @@ class Pinger:
 
     @property
     def closed(self) -> bool:
-        return self._client.is_closed
+        return self._closed
+
+    def _sender(self) -> delivery.Sender:
+        with self._lock:
+            if self._send is None:
+                self._client = delivery.webhook_client(self._timeout)
+                self._send = delivery.http_sender(self._client)
+            return self._send
 
     async def ping(self, session: Session, principal: Principal,
                    endpoint_id: uuid.UUID) -> dict[str, Any]:
@@ -73,7 +87,7 @@ class Pinger:
         self._claim(target.endpoint_id)
         try:
             job = self._pool.submit(delivery.ping, self._engine, target.endpoint_id,
-                                    target.url, target.secret_ciphertext, self._send)
+                                    target.url, target.secret_ciphertext, self._sender())
         except BaseException:
             self._release(target.endpoint_id)
             raise
@@ -98,7 +112,10 @@ class Pinger:
     def close(self) -> None:
         """Wait for the pings in flight (each ends within its timeout), then close."""
         self._pool.shutdown(wait=True, cancel_futures=True)
-        self._client.close()
+        with self._lock:
+            self._closed = True
+            if self._client is not None:
+                self._client.close()
 
     def __enter__(self) -> Pinger:
         return self
