@@ -82,9 +82,10 @@ def test_importing_attaches_nothing_and_create_app_attaches_the_listener() -> No
     assert done.stdout.split() == ["False", "0", "True"]
 
 
-def test_a_started_app_without_meili_url_loads_no_meilisearch_cryptography_or_qr_codes() -> None:
+def test_a_started_app_without_meili_url_loads_none_of_what_few_requests_need() -> None:
     # Each is megabytes of every API process (issue 17, goal 2), needed only by the
-    # Meilisearch engine, by a secret read back, or by a TOTP enrolment.
+    # Meilisearch engine, by a secret read back, by a TOTP enrolment, or by a webhook
+    # (httpx, which also loads rich and pygments for its command line).
     script = (
         "import os, sys\n"
         "os.environ.pop('MEILI_URL', None)\n"
@@ -94,14 +95,15 @@ def test_a_started_app_without_meili_url_loads_no_meilisearch_cryptography_or_qr
         "create_app()\n"
         "print(type(engine_from_settings(get_settings())).__name__)\n"
         "print(sorted(m for m in ('meilisearch', 'requests', 'cryptography', 'segno',\n"
-        "                         'weasyprint', 'pypdf') if m in sys.modules))\n")
+        "                         'httpx', 'rich', 'weasyprint', 'pypdf')\n"
+        "             if m in sys.modules))\n")
     env = {k: v for k, v in os.environ.items() if k != "MEILI_URL"}
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                           text=True, timeout=120, check=True, env=env)
     assert done.stdout.split("\n")[:2] == ["MemoryEngine", "[]"]
 
 
-def test_the_meilisearch_client_and_a_secret_read_back_load_what_they_need() -> None:
+def test_the_meilisearch_client_a_secret_read_back_and_a_webhook_load_what_they_need() -> None:
     script = (
         "import sys\n"
         "from search.meili import MeiliClient\n"
@@ -109,7 +111,13 @@ def test_the_meilisearch_client_and_a_secret_read_back_load_what_they_need() -> 
         "client = MeiliClient('http://127.0.0.1:9', timeout=0.5).client\n"
         "print(type(client).__name__, 'requests' in sys.modules)\n"
         "secret = crypto.encrypt('s', 'ctx', 'k' * 32)\n"
-        "print(crypto.decrypt(secret, 'ctx', 'k' * 32), 'cryptography' in sys.modules)\n")
+        "print(crypto.decrypt(secret, 'ctx', 'k' * 32), 'cryptography' in sys.modules)\n"
+        "from app.webhooks.service import RefusedDestination, pin_destination\n"
+        "try:\n"
+        "    pin_destination('http://[::1', allow_private=True)\n"
+        "except RefusedDestination as refused:\n"
+        "    print(refused, 'httpx' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                           text=True, timeout=120, check=True)
-    assert done.stdout.split("\n")[:2] == ["Client True", "s True"]
+    assert done.stdout.split("\n")[:3] == ["Client True", "s True",
+                                            "not a valid URL True"]

@@ -35,9 +35,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlalchemy import Engine, text, update
 from sqlmodel import Session, col, select
 
@@ -55,6 +54,9 @@ from app.webhooks.service import (
     pin_destination,
 )
 from app.webhooks.signing import decrypt_secret, signed_headers
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,8 @@ def webhook_client(timeout: float = REQUEST_TIMEOUT_SECONDS) -> httpx.Client:
     environment (the request must go to the address that was checked); no kept-alive
     connections, since the pool would share a connection, and its TLS server name, between
     two names on one address."""
+    import httpx  # see app.webhooks.service.pin_destination
+
     return httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False,
                         limits=httpx.Limits(max_keepalive_connections=0))
 
@@ -109,6 +113,8 @@ def webhook_client(timeout: float = REQUEST_TIMEOUT_SECONDS) -> httpx.Client:
 def http_sender(client: httpx.Client, resolve: Resolve | None = None) -> Sender:
     """POST to the destination resolved and checked at send time, pinned to the checked
     address.  What the receiver answers is summed up, never kept (see ``answer_summary``)."""
+    import httpx  # see app.webhooks.service.pin_destination
+
 
     def send(url: str, body: bytes, headers: dict[str, str]) -> SendResult:
         started = time.monotonic()
@@ -155,6 +161,8 @@ def failure_summary(exc: httpx.HTTPError) -> str:
     """Timeouts and connection failures keep their message (written by the OS or the TLS
     library); other failures only their kind, since e.g. a protocol error quotes what the
     other side sent."""
+    import httpx  # see app.webhooks.service.pin_destination
+
     if isinstance(exc, httpx.TimeoutException | httpx.ConnectError):
         return f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
     return type(exc).__name__

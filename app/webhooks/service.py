@@ -9,9 +9,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
@@ -20,6 +19,9 @@ from app.authorities.documents import format_timestamp
 from app.core.problems import FieldError, Problem, not_found
 from app.core.settings import get_settings
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+if TYPE_CHECKING:
+    import httpx
 from app.webhooks.signing import encrypt_secret, generate_secret
 
 EVENT_TYPES = ("authority.upsert", "authority.withdraw")
@@ -114,6 +116,10 @@ def pin_destination(url: str, allow_private: bool | None = None,
     public (globally routable unicast), unless CNA_WEBHOOK_ALLOW_PRIVATE; multicast and
     unspecified addresses never.  Raises RefusedDestination.
     """
+    # Imported here, as in app.webhooks.delivery: httpx loads click, rich and pygments
+    # (its command line), megabytes an API process needs only for a webhook.
+    import httpx
+
     if allow_private is None:
         allow_private = get_settings().webhook_allow_private
     try:
