@@ -28,7 +28,7 @@ def _warmed_holder(url: str, ready_at_render: list[bool]) -> memory.Holder:
     holder = memory.Holder(db_engine.make_engine(url), index_config(settings))
     view, render = service.warm_up(settings)
 
-    def render_watched(document: dict[str, Any]) -> str:
+    def render_watched(document: dict[str, Any]) -> bytes:
         ready_at_render.append(holder.ready.is_set())
         return render(document)
 
