@@ -85,7 +85,8 @@ def test_importing_attaches_nothing_and_create_app_attaches_the_listener() -> No
 def test_a_started_app_without_meili_url_loads_none_of_what_few_requests_need() -> None:
     # Each is megabytes of every API process (issue 17, goal 2), needed only by the
     # Meilisearch engine, by a secret read back, by a TOTP enrolment, or by a webhook
-    # (httpx, which also loads rich and pygments for its command line).
+    # (httpx, which also loads rich and pygments for its command line), or by publishing
+    # (weasyprint, pypdf, and PyICU for the States' order).
     script = (
         "import os, sys\n"
         "os.environ.pop('MEILI_URL', None)\n"
@@ -95,7 +96,7 @@ def test_a_started_app_without_meili_url_loads_none_of_what_few_requests_need() 
         "create_app()\n"
         "print(type(engine_from_settings(get_settings())).__name__)\n"
         "print(sorted(m for m in ('meilisearch', 'requests', 'cryptography', 'segno',\n"
-        "                         'httpx', 'rich', 'weasyprint', 'pypdf')\n"
+        "                         'httpx', 'rich', 'weasyprint', 'pypdf', 'icu')\n"
         "             if m in sys.modules))\n")
     env = {k: v for k, v in os.environ.items() if k != "MEILI_URL"}
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,

@@ -18,7 +18,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import icu
 import phonenumbers
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -148,6 +147,9 @@ def strings(lang: str) -> dict[str, str]:
 
 def collation_key(lang: str) -> Callable[[str], bytes]:
     """Sort key of the language's collation (ICU: accents, Cyrillic, pinyin for zh...)."""
+    # Imported here: PyICU is some 7 MiB of every API process, and most never publish.
+    import icu
+
     collator = icu.Collator.createInstance(icu.Locale(lang))
     sort_key: Callable[[str], bytes] = collator.getSortKey
     return sort_key
