@@ -3,10 +3,6 @@ and no failed request after the database restarts."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,29 +12,12 @@ from sqlmodel import Session
 from app.access.principal import Role
 from app.access.service import create_key
 from app.db import engine as db_engine
-from app.db.local_postgres import LocalPostgres, embedded_bin_dir
-from app.db.migrate import upgrade_head
-from app.reference.service import invalidate_reference_cache, seed_reference
+from app.db.local_postgres import LocalPostgres
+from app.reference.service import invalidate_reference_cache
 from tests.conftest import settings_env
+from tests.test_faults import own_server
 
-
-@pytest.fixture
-def restartable_server() -> Iterator[LocalPostgres]:
-    """A PostgreSQL of this test's own, so that it can be restarted."""
-    bin_dir = Path(os.environ.get("CNA_TEST_PG_BINDIR") or embedded_bin_dir())
-    server = LocalPostgres(bin_dir=bin_dir, data_dir=Path(tempfile.mkdtemp(prefix="cna-pool-")),
-                           durable=False)
-    server.start()
-    upgrade_head(server.url())
-    engine = db_engine.make_engine(server.url())
-    with Session(engine) as session, session.begin():
-        seed_reference(session)
-    engine.dispose()
-    try:
-        yield server
-    finally:
-        db_engine.dispose_engine()
-        server.destroy()
+__all__ = ["own_server"]  # the fixture, shared with the fault tests
 
 
 def count_pings(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
@@ -56,10 +35,10 @@ def count_pings(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
 
 def test_no_ping_while_the_database_is_up_and_no_failed_request_after_a_restart(
-        restartable_server: LocalPostgres, monkeypatch: pytest.MonkeyPatch) -> None:
+        own_server: LocalPostgres, monkeypatch: pytest.MonkeyPatch) -> None:
     from app.main import create_app
 
-    db_engine.configure_engine(restartable_server.url())
+    db_engine.configure_engine(own_server.url())
     invalidate_reference_cache()
     with Session(db_engine.get_engine()) as session:
         key, _ = create_key(session, Role.network)
@@ -74,8 +53,8 @@ def test_no_ping_while_the_database_is_up_and_no_failed_request_after_a_restart(
             assert client.get(path).status_code == 200, path
         assert pinged == []  # healthy connections were used without a round trip
 
-        restartable_server.stop()
-        restartable_server.start()
+        own_server.stop()
+        own_server.start()
         statuses = [(path, client.get(path, headers=headers).status_code,
                      client.get(path).status_code) for path in paths]
         assert statuses == [(path, 200, 200) for path in paths]
