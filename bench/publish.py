@@ -103,20 +103,14 @@ def from_dataset(path: Path) -> list[dict[str, Any]]:
 def publish_in_stages(url: str, lang: str, view: str, processes: int | None,
                       out: Path) -> float:
     """What `cna publish` does, in this process, printing each stage's seconds."""
-    from app.authorities.documents import View
     from app.cli.publish_commands import write_atomically
-    from app.publications import parallel, service
+    from app.publications import parallel
 
     def stage(name: str, seconds: float) -> None:
         print(f"  {seconds:7.1f}s  {name}", flush=True)
 
     started = time.perf_counter()
-    engine = db_engine.make_engine(url)
-    try:
-        directory = service.read_directory(
-            engine, service.PublicationQuery(lang=lang, view=View(view)))
-    finally:
-        engine.dispose()
+    directory = _snapshot(url, lang, view)
     stage(f"snapshot read ({directory.records} records)", time.perf_counter() - started)
     data = parallel.publish_pdf(directory, processes, on_stage=stage)
     written = time.perf_counter()
@@ -125,20 +119,27 @@ def publish_in_stages(url: str, lang: str, view: str, processes: int | None,
     return time.perf_counter() - started
 
 
+def _snapshot(url: str, lang: str, view: str) -> Any:
+    """The directory as ``cna publish`` reads it (one snapshot)."""
+    from app.authorities.documents import View
+    from app.publications import service
+
+    engine = db_engine.make_engine(url)
+    try:
+        return service.read_directory(
+            engine, service.PublicationQuery(lang=lang, view=View(view)))
+    finally:
+        engine.dispose()
+
+
 def part_cpu(url: str, lang: str, view: str, entries: int, rounds: int) -> None:
     """The first States holding ``entries`` entries laid out and drawn as one body part,
     ``rounds`` times, in this process; the CPU milliseconds per entry of each step."""
     from dataclasses import replace
 
-    from app.authorities.documents import View
     from app.publications import parallel, service
 
-    engine = db_engine.make_engine(url)
-    try:
-        directory = service.read_directory(
-            engine, service.PublicationQuery(lang=lang, view=View(view)))
-    finally:
-        engine.dispose()
+    directory = _snapshot(url, lang, view)
     states: list[service.StateSection] = []
     count = 0
     for state in directory.states:
